@@ -1,0 +1,86 @@
+"""cognito-proxy: Amazon Cognito User Pools behind a plain HTTP API."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+
+from proxy_app.cognito import CognitoGateway
+from proxy_app.config import Config, ConfigError
+from proxy_app.errors import register_error_handlers
+from proxy_app.inputs import MAX_BODY_BYTES
+from proxy_app.logs import configure_logging, log_request
+from proxy_app.routes import register_blueprints
+from proxy_app.tokens import TokenVerifier
+
+__all__ = ["Config", "ConfigError", "create_app"]
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: configuration, Cognito gateway, token verifier, errors, routes.
+
+    With no config, it is read from the environment. With no user pool configured (and
+    not inside Lambda) the app runs in local mode against an embedded emulator.
+    """
+    if config is None:
+        config = Config.from_env(os.environ)
+    else:
+        config.validate()
+    configure_logging(config.log_level)
+    if config.local_mode:
+        from proxy_app.local import local_config, print_banner, start_local_cognito
+
+        local = start_local_cognito(config)
+        config = local_config(config, local)
+        print_banner(local)
+
+    app = Flask(__name__)
+    app.config["PROXY"] = config
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["cognito_gateway"] = CognitoGateway(config)
+    app.extensions["token_verifier"] = TokenVerifier(config)
+    register_error_handlers(app)
+    register_blueprints(app)
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    return app
+
+
+def _start_request() -> None:
+    g.started = time.perf_counter()
+    g.request_id = _request_id()
+
+
+def _request_id() -> str:
+    context = request.environ.get("apig_wsgi.request_context") or {}
+    candidate = context.get("requestId") if isinstance(context, dict) else None
+    if not candidate:
+        candidate = request.headers.get("X-Request-Id")
+    if isinstance(candidate, str) and _REQUEST_ID.match(candidate):
+        return candidate
+    return uuid.uuid4().hex
+
+
+def _finish_request(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        response.headers["X-Request-Id"] = request_id
+    log_request(response)
+    return response

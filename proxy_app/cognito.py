@@ -1,0 +1,258 @@
+"""The Cognito gateway: the only module that talks to boto3; SECRET_HASH lives here."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+from flask import g
+
+from proxy_app.config import Config
+from proxy_app.errors import ApiError, from_cognito, internal_error, upstream_unavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+log = logging.getLogger("proxy_app.cognito")
+
+_UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+)
+
+
+def secret_hash(username: str, client_id: str, client_secret: str) -> str:
+    """Compute Cognito's SECRET_HASH: base64(HMAC-SHA256(secret, username + client id))."""
+    digest = hmac.new(
+        client_secret.encode("utf-8"), (username + client_id).encode("utf-8"), hashlib.sha256
+    ).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+@contextmanager
+def cognito_errors() -> Iterator[None]:
+    """Turn boto3's exceptions into ApiErrors; the Cognito code goes to the request log."""
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or "Unknown")
+        g.cognito_error = code
+        raise from_cognito(code, str(error.get("Message") or "")) from None
+    except _UNREACHABLE as exc:
+        g.cognito_error = type(exc).__name__
+        raise upstream_unavailable() from None
+    except NoCredentialsError:
+        g.cognito_error = "NoCredentialsError"
+        log.error("no AWS credentials for Cognito calls")
+        raise internal_error() from None
+    except BotoCoreError as exc:
+        g.cognito_error = type(exc).__name__
+        raise from_cognito(type(exc).__name__, "") from None
+
+
+class CognitoGateway:
+    """One method per Cognito operation the API uses, bound to one pool and app client."""
+
+    def __init__(self, config: Config, client_factory: Callable[[], Any] | None = None) -> None:
+        self._config = config
+        self._client: CognitoIdentityProviderClient | None = None
+        self._client_factory = client_factory or self._make_client
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> CognitoIdentityProviderClient:
+        """The boto3 client, created on first use (never at import or app creation)."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._client_factory()
+        return self._client
+
+    def _make_client(self) -> CognitoIdentityProviderClient:
+        config = self._config
+        key_id, secret = config.static_credentials or (None, None)
+        return boto3.session.Session().client(
+            "cognito-idp",
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            region_name=config.region,
+            endpoint_url=config.endpoint_url,
+            config=BotoConfig(
+                connect_timeout=config.connect_timeout,
+                read_timeout=config.read_timeout,
+                retries={"mode": "standard", "max_attempts": 3},
+                user_agent_extra="cognito-proxy",
+            ),
+        )
+
+    @property
+    def pool_id(self) -> str:
+        assert self._config.user_pool_id is not None
+        return self._config.user_pool_id
+
+    @property
+    def client_id(self) -> str:
+        assert self._config.app_client_id is not None
+        return self._config.app_client_id
+
+    @property
+    def needs_secret_hash(self) -> bool:
+        """True when the app client has a secret, so calls must carry SECRET_HASH."""
+        return self._config.app_client_secret is not None
+
+    def _secret(self, username: str) -> dict[str, str]:
+        secret = self._config.app_client_secret
+        if secret is None:
+            return {}
+        return {"SecretHash": secret_hash(username, self.client_id, secret)}
+
+    def _auth_secret(self, username: str) -> dict[str, str]:
+        secret = self._config.app_client_secret
+        if secret is None:
+            return {}
+        return {"SECRET_HASH": secret_hash(username, self.client_id, secret)}
+
+    def sign_up(
+        self, username: str, password: str, attributes: dict[str, str]
+    ) -> dict[str, Any]:
+        """Create a user with SignUp."""
+        with cognito_errors():
+            return dict(
+                self.client.sign_up(
+                    ClientId=self.client_id,
+                    Username=username,
+                    Password=password,
+                    UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+                    **self._secret(username),  # type: ignore[arg-type]
+                )
+            )
+
+    def admin_confirm_sign_up(self, username: str) -> None:
+        """Confirm a user without a code (auto-confirm)."""
+        with cognito_errors():
+            self.client.admin_confirm_sign_up(UserPoolId=self.pool_id, Username=username)
+
+    def confirm_sign_up(self, username: str, code: str) -> None:
+        """Confirm a user's sign-up with the code Cognito sent."""
+        with cognito_errors():
+            self.client.confirm_sign_up(
+                ClientId=self.client_id,
+                Username=username,
+                ConfirmationCode=code,
+                **self._secret(username),  # type: ignore[arg-type]
+            )
+
+    def resend_confirmation_code(self, username: str) -> dict[str, Any]:
+        """Send the sign-up confirmation code again."""
+        with cognito_errors():
+            return dict(
+                self.client.resend_confirmation_code(
+                    ClientId=self.client_id,
+                    Username=username,
+                    **self._secret(username),  # type: ignore[arg-type]
+                )
+            )
+
+    def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        """Authenticate with AdminInitiateAuth, flow ADMIN_USER_PASSWORD_AUTH."""
+        with cognito_errors():
+            return dict(
+                self.client.admin_initiate_auth(
+                    UserPoolId=self.pool_id,
+                    ClientId=self.client_id,
+                    AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                    AuthParameters={
+                        "USERNAME": username,
+                        "PASSWORD": password,
+                        **self._auth_secret(username),
+                    },
+                )
+            )
+
+    def refresh(self, refresh_token: str, username: str | None) -> dict[str, Any]:
+        """Get new tokens with InitiateAuth, flow REFRESH_TOKEN_AUTH."""
+        parameters = {"REFRESH_TOKEN": refresh_token}
+        if username is not None:
+            parameters.update(self._auth_secret(username))
+        with cognito_errors():
+            return dict(
+                self.client.initiate_auth(
+                    ClientId=self.client_id,
+                    AuthFlow="REFRESH_TOKEN_AUTH",
+                    AuthParameters=parameters,
+                )
+            )
+
+    def forgot_password(self, username: str) -> dict[str, Any]:
+        """Start a password reset: Cognito sends a code."""
+        with cognito_errors():
+            return dict(
+                self.client.forgot_password(
+                    ClientId=self.client_id,
+                    Username=username,
+                    **self._secret(username),  # type: ignore[arg-type]
+                )
+            )
+
+    def confirm_forgot_password(self, username: str, password: str, code: str) -> None:
+        """Set a new password with the reset code."""
+        with cognito_errors():
+            self.client.confirm_forgot_password(
+                ClientId=self.client_id,
+                Username=username,
+                Password=password,
+                ConfirmationCode=code,
+                **self._secret(username),  # type: ignore[arg-type]
+            )
+
+    def update_attributes(self, username: str, attributes: dict[str, str]) -> None:
+        """Set attributes of a user with AdminUpdateUserAttributes."""
+        with cognito_errors():
+            self.client.admin_update_user_attributes(
+                UserPoolId=self.pool_id,
+                Username=username,
+                UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+            )
+
+    def delete_user(self, username: str) -> None:
+        """Delete a user with AdminDeleteUser."""
+        with cognito_errors():
+            self.client.admin_delete_user(UserPoolId=self.pool_id, Username=username)
+
+    def get_user(self, access_token: str) -> dict[str, Any]:
+        """Ask Cognito about an access token's user (fails for revoked tokens)."""
+        with cognito_errors():
+            return dict(self.client.get_user(AccessToken=access_token))
+
+    def ping(self) -> None:
+        """Check that Cognito answers for the pool (used by the deep health check)."""
+        with cognito_errors():
+            self.client.describe_user_pool_client(
+                UserPoolId=self.pool_id, ClientId=self.client_id
+            )
+
+
+def unexpected_answer(operation: str) -> ApiError:
+    """Build the 502 for a Cognito answer that lacks what it must have."""
+    g.cognito_error = f"{operation}:UnexpectedAnswer"
+    return from_cognito("UnexpectedAnswer", "")

@@ -1,0 +1,204 @@
+"""Configuration from the environment; a bad value raises and names the variable."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Standard OIDC profile attributes a user may set about themselves. Never the
+# *_verified flags, never custom attributes: an operator must list those explicitly.
+DEFAULT_WRITABLE_ATTRIBUTES = frozenset(
+    {
+        "address",
+        "birthdate",
+        "email",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "picture",
+        "preferred_username",
+        "profile",
+        "website",
+        "zoneinfo",
+    }
+)
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_CLIENT_ID = re.compile(r"^[\w+]+$")
+_ATTRIBUTE = re.compile(r"^(custom:)?[A-Za-z0-9_:.-]{1,32}$")
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+MAX_TOKEN_LEEWAY = 300
+
+
+class ConfigError(ValueError):
+    """A configuration variable is missing or malformed."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app reads from its environment, validated."""
+
+    region: str = "us-east-1"
+    user_pool_id: str | None = None
+    app_client_id: str | None = None
+    app_client_secret: str | None = field(default=None, repr=False)
+    autoconfirm_user: bool = False
+    endpoint_url: str | None = None
+    issuer_override: str | None = None
+    jwks_url_override: str | None = None
+    writable_attributes: frozenset[str] = DEFAULT_WRITABLE_ATTRIBUTES
+    accept_credential_headers: bool = True
+    cors_allowed_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    token_leeway_seconds: int = 0
+    token_revocation_check: bool = False
+    connect_timeout: float = 2.0
+    read_timeout: float = 5.0
+    jwks_connect_timeout: float = 1.5
+    jwks_total_timeout: float = 3.0
+    in_lambda: bool = False
+    # Set only by local mode: fixed credentials for the embedded emulator.
+    static_credentials: tuple[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def local_mode(self) -> bool:
+        """True when no user pool is configured (the embedded emulator is used)."""
+        return self.user_pool_id is None
+
+    @property
+    def issuer(self) -> str:
+        """The expected `iss` claim of the pool's tokens."""
+        if self.issuer_override:
+            return self.issuer_override
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the pool's signing keys are fetched."""
+        if self.jwks_url_override:
+            return self.jwks_url_override
+        if self.endpoint_url:
+            return f"{self.endpoint_url.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
+        return f"{self.issuer}/.well-known/jwks.json"
+
+    def replace(self, **changes: object) -> Config:
+        """Return a copy with some fields changed, validated again."""
+        new = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        """Raise ConfigError for a value that cannot work."""
+        if not _REGION.match(self.region):
+            raise ConfigError("REGION_NAME", f"not an AWS region name: {self.region!r}")
+        if self.user_pool_id is not None:
+            if not _POOL_ID.match(self.user_pool_id) or len(self.user_pool_id) > 55:
+                raise ConfigError("COGNITO_USER_POOL_ID", "not a user pool id (region_xxxx)")
+            if not self.app_client_id:
+                raise ConfigError(
+                    "COGNITO_APP_CLIENT_ID", "required when COGNITO_USER_POOL_ID is set"
+                )
+        elif self.in_lambda:
+            raise ConfigError(
+                "COGNITO_USER_POOL_ID",
+                "required inside AWS Lambda (local mode runs only outside Lambda)",
+            )
+        if self.app_client_id is not None and (
+            not _CLIENT_ID.match(self.app_client_id) or len(self.app_client_id) > 128
+        ):
+            raise ConfigError("COGNITO_APP_CLIENT_ID", "not an app client id")
+        for name, url in (
+            ("COGNITO_ENDPOINT_URL", self.endpoint_url),
+            ("COGNITO_ISSUER", self.issuer_override),
+            ("COGNITO_JWKS_URL", self.jwks_url_override),
+        ):
+            if url is not None and not re.match(r"^https?://[^\s/]+", url):
+                raise ConfigError(name, f"not an http(s) URL: {url!r}")
+        if self.log_level not in _LOG_LEVELS:
+            raise ConfigError("LOG_LEVEL", f"one of {', '.join(sorted(_LOG_LEVELS))}")
+        if not 0 <= self.token_leeway_seconds <= MAX_TOKEN_LEEWAY:
+            raise ConfigError("TOKEN_LEEWAY_SECONDS", f"0 to {MAX_TOKEN_LEEWAY}")
+        for origin in self.cors_allowed_origins:
+            if origin == "*" or not re.match(r"^https?://[^\s/]+$", origin):
+                raise ConfigError(
+                    "CORS_ALLOWED_ORIGINS", f"not an origin (scheme://host[:port]): {origin!r}"
+                )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        """Read and validate the configuration from environment variables."""
+
+        def text(name: str) -> str | None:
+            value = environ.get(name, "").strip()
+            return value or None
+
+        config = cls(
+            region=text("REGION_NAME") or text("AWS_REGION") or "us-east-1",
+            user_pool_id=text("COGNITO_USER_POOL_ID"),
+            app_client_id=text("COGNITO_APP_CLIENT_ID"),
+            app_client_secret=text("COGNITO_APP_CLIENT_SECRET"),
+            autoconfirm_user=_flag(environ, "AUTOCONFIRM_USER", False),
+            endpoint_url=text("COGNITO_ENDPOINT_URL"),
+            issuer_override=text("COGNITO_ISSUER"),
+            jwks_url_override=text("COGNITO_JWKS_URL"),
+            writable_attributes=_attributes(environ),
+            accept_credential_headers=_flag(environ, "ACCEPT_CREDENTIAL_HEADERS", True),
+            cors_allowed_origins=tuple(
+                o.strip().rstrip("/")
+                for o in environ.get("CORS_ALLOWED_ORIGINS", "").split(",")
+                if o.strip()
+            ),
+            log_level=(text("LOG_LEVEL") or "INFO").upper(),
+            token_leeway_seconds=_integer(environ, "TOKEN_LEEWAY_SECONDS", 0),
+            token_revocation_check=_flag(environ, "TOKEN_REVOCATION_CHECK", False),
+            in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
+        )
+        config.validate()
+        return config
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False if value else default
+    raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}") from None
+
+
+def _attributes(environ: Mapping[str, str]) -> frozenset[str]:
+    raw = environ.get("WRITABLE_ATTRIBUTES")
+    if raw is None or not raw.strip():
+        return DEFAULT_WRITABLE_ATTRIBUTES
+    names = frozenset(name.strip() for name in raw.split(",") if name.strip())
+    for name in names:
+        if not _ATTRIBUTE.match(name):
+            raise ConfigError("WRITABLE_ATTRIBUTES", f"not an attribute name: {name!r}")
+    return names

@@ -1,0 +1,148 @@
+"""One way to read a request's fields: a JSON body or the original custom headers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from flask import current_app, request
+from marshmallow import Schema, ValidationError
+
+from proxy_app.errors import ApiError, validation_failed
+
+MAX_BODY_BYTES = 16 * 1024
+JSON_TYPES = ("application/json",)
+
+S = TypeVar("S", bound=Schema)
+
+
+def load(schema_class: type[Schema]) -> dict[str, Any]:
+    """Load the request's input through a schema: body members and headers, merged."""
+    schema = schema_class()
+    body = _json_body()
+    merged: dict[str, Any] = dict(body)
+    errors: dict[str, list[str]] = {}
+    accept_headers = current_app.config["PROXY"].accept_credential_headers
+    for name, field in schema.fields.items():
+        if not field.metadata.get("header"):
+            continue
+        try:
+            value = _header(name)
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+            continue
+        if value is None:
+            continue
+        if field.metadata.get("credential") and not accept_headers and not _is_bearer(name):
+            errors[name] = [
+                "Credentials are not accepted in custom headers here; "
+                "send them in the JSON body or as Authorization: Bearer."
+            ]
+            continue
+        if name in body and body[name] != value:
+            errors[name] = ["Given in the body and in a header with different values."]
+            continue
+        merged[name] = value
+    if errors:
+        raise validation_failed(errors)
+    try:
+        return schema.load(merged)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise validation_failed(_flatten(exc.messages)) from None
+
+
+def _is_bearer(name: str) -> bool:
+    return name == "accessToken" and request.headers.get("accessToken") is None
+
+
+def _header(name: str) -> str | None:
+    """Return a field's header value (case-insensitive), decoded; Bearer for accessToken."""
+    raw = request.headers.get(name)
+    if name == "accessToken":
+        bearer = _bearer_token()
+        if raw is not None and bearer is not None and _decode(raw) != bearer:
+            raise ValueError("Given in the accessToken and Authorization headers differently.")
+        if raw is None:
+            return bearer
+    if raw is None:
+        return None
+    return _decode(raw)
+
+
+def _bearer_token() -> str | None:
+    authorization = request.headers.get("Authorization")
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return _decode(token.strip())
+
+
+def _decode(value: str) -> str:
+    """Undo WSGI's latin-1 decoding of header bytes: headers carry UTF-8."""
+    if "apig_wsgi.full_event" in request.environ:
+        # apig-wsgi passes API Gateway's header strings through as they are.
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise ValueError("Header value is not valid UTF-8.") from None
+
+
+def _json_body() -> dict[str, Any]:
+    """Parse the body as a JSON object; no body is an empty object."""
+    data = request.get_data(cache=True)
+    if len(data) > MAX_BODY_BYTES:
+        raise ApiError(
+            413, "PayloadTooLarge", "Payload too large", "The request body is larger than allowed."
+        )
+    if not data.strip():
+        return {}
+    if request.mimetype not in JSON_TYPES and not request.mimetype.endswith("+json"):
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            "Unsupported media type",
+            "Send the body as JSON with Content-Type: application/json.",
+        )
+    try:
+        text = data.decode("utf-8")
+        value = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants
+        )
+    except (UnicodeError, ValueError, RecursionError):
+        raise ApiError(
+            400, "MalformedJson", "Malformed JSON", "The body is not valid UTF-8 JSON."
+        ) from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "MalformedJson", "Malformed JSON", "The body must be a JSON object.")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError("duplicate member")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _flatten(messages: Mapping[str, Any] | list[Any], prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into {field: [messages]}."""
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = [str(m) for m in value] if isinstance(value, list) else [str(value)]
+    return flat

@@ -1,0 +1,143 @@
+"""Local mode: an embedded Cognito emulator (moto's server). Nothing else knows moto."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from proxy_app.config import Config
+
+log = logging.getLogger("proxy_app.local")
+
+LOCAL_CREDENTIALS = ("local", "local")
+POOL_NAME = "cognito-proxy-local"
+CLIENT_NAME = "cognito-proxy-local-client"
+
+
+@dataclass(frozen=True)
+class LocalCognito:
+    """A running emulator with one user pool and one app client in it."""
+
+    endpoint_url: str
+    user_pool_id: str
+    app_client_id: str
+    server: Any
+
+
+def start_local_cognito(config: Config) -> LocalCognito:
+    """Start moto's server on 127.0.0.1 (free port), create a pool and an app client."""
+    try:
+        import boto3
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:  # pragma: no cover - depends on how the app was installed
+        raise RuntimeError(
+            "Local mode needs moto: pip install -e '.[dev]', or set COGNITO_USER_POOL_ID"
+        ) from exc
+    _teach_resend_confirmation_code()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _quiet_request_log(server)
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.session.Session().client(
+        "cognito-idp",
+        region_name=config.region,
+        endpoint_url=endpoint,
+        aws_access_key_id=LOCAL_CREDENTIALS[0],
+        aws_secret_access_key=LOCAL_CREDENTIALS[1],
+    )
+    pool = client.create_user_pool(
+        PoolName=POOL_NAME,
+        AutoVerifiedAttributes=["email"],
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": False,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": False,
+            }
+        },
+    )["UserPool"]
+    app_client = client.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=CLIENT_NAME,
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    return LocalCognito(endpoint, pool["Id"], app_client["ClientId"], server)
+
+
+def _quiet_request_log(server: Any) -> None:
+    """Keep the emulator's own access log out of the proxy's output."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    wsgi_server = getattr(server, "_server", None)
+    if wsgi_server is not None:
+        wsgi_server.RequestHandlerClass = QuietHandler
+
+
+def local_config(config: Config, local: LocalCognito) -> Config:
+    """Point a configuration at the embedded emulator."""
+    return config.replace(
+        user_pool_id=local.user_pool_id,
+        app_client_id=local.app_client_id,
+        app_client_secret=None,
+        endpoint_url=local.endpoint_url,
+        static_credentials=LOCAL_CREDENTIALS,
+    )
+
+
+def print_banner(local: LocalCognito) -> None:
+    """Say, once, that this is local mode and what it means."""
+    lines = [
+        "cognito-proxy: LOCAL MODE (COGNITO_USER_POOL_ID is not set)",
+        f"  embedded Cognito emulator (moto) at {local.endpoint_url}",
+        f"  user pool {local.user_pool_id}, app client {local.app_client_id}",
+        "  nothing is sent by email or SMS: any confirmation code is accepted",
+        "  data lives in memory and is gone when the process stops",
+    ]
+    width = max(len(line) for line in lines)
+    rule = "=" * width
+    print("\n".join([rule, *lines, rule]), file=sys.stderr, flush=True)
+
+
+def _teach_resend_confirmation_code() -> None:
+    """moto lacks ResendConfirmationCode; answer it in the embedded emulator only."""
+    from moto.cognitoidp.exceptions import UserNotFoundError
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult
+
+    if getattr(CognitoIdpResponse, "resend_confirmation_code", None) is not None:
+        return
+
+    def resend_confirmation_code(self: Any) -> Any:
+        client_id = self._get_param("ClientId")
+        username = self._get_param("Username")
+        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        pool = next(p for p in backend.user_pools.values() if client_id in p.clients)
+        user = pool._get_user(username)
+        if user is None:
+            raise UserNotFoundError(username)
+        email = user.attribute_lookup.get("email") or (username if "@" in username else None)
+        if email:
+            local_part, _, domain = email.partition("@")
+            details = {
+                "Destination": f"{local_part[:1]}***@{domain[:1]}***",
+                "DeliveryMedium": "EMAIL",
+                "AttributeName": "email",
+            }
+        else:
+            details = {
+                "Destination": "+*******0000",
+                "DeliveryMedium": "SMS",
+                "AttributeName": "phone_number",
+            }
+        return ActionResult({"CodeDeliveryDetails": details})
+
+    CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code  # type: ignore[attr-defined]

@@ -1,0 +1,17 @@
+"""The API's blueprints: auth, password, token, user, and meta (health, OpenAPI)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint to the app."""
+    from proxy_app.routes.auth import auth
+    from proxy_app.routes.meta import meta
+    from proxy_app.routes.password import password
+    from proxy_app.routes.token import token
+    from proxy_app.routes.user import user
+
+    for blueprint in (auth, password, token, user, meta):
+        app.register_blueprint(blueprint)

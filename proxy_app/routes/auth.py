@@ -1,0 +1,120 @@
+"""Sign-up, confirmation and sign-in routes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, g
+
+from proxy_app import context
+from proxy_app.attributes import check_writable
+from proxy_app.cognito import unexpected_answer
+from proxy_app.errors import ApiError, validation_failed
+from proxy_app.inputs import load
+from proxy_app.openapi import documented
+from proxy_app.responses import code_delivery, json_response, tokens_or_challenge
+from proxy_app.schemas import (
+    CodeDeliveryResponse,
+    ConfirmedResponse,
+    ConfirmSignUpRequest,
+    RefreshRequest,
+    SignInRequest,
+    SignInResponse,
+    SignUpRequest,
+    SignUpResponse,
+    UsernameRequest,
+)
+
+log = logging.getLogger("proxy_app.auth")
+auth = Blueprint("auth", __name__)
+
+
+@auth.post("/signup")
+@documented("auth", request=SignUpRequest, response=SignUpResponse, status=201,
+            errors=(403, 409))
+def sign_up() -> Any:
+    """Create a user (and confirm it when AUTOCONFIRM_USER is true)."""
+    data = load(SignUpRequest)
+    attributes: dict[str, str] = data["attributes"]
+    check_writable(attributes)
+    gateway = context.gateway()
+    result = gateway.sign_up(data["username"], data["password"], attributes)
+    confirmed = bool(result.get("UserConfirmed"))
+    if context.config().autoconfirm_user and not confirmed:
+        _confirm_or_roll_back(data["username"], attributes)
+        confirmed = True
+    body = {
+        "userSub": result.get("UserSub") or "",
+        "userConfirmed": confirmed,
+        "codeDeliveryDetails": code_delivery(result.get("CodeDeliveryDetails")),
+    }
+    return json_response(SignUpResponse, body, 201)
+
+
+def _confirm_or_roll_back(username: str, attributes: dict[str, str]) -> None:
+    """Confirm a new user; if that fails, delete it so the same sign-up can be retried."""
+    gateway = context.gateway()
+    try:
+        gateway.admin_confirm_sign_up(username)
+        if "email" in attributes or "@" in username:
+            gateway.update_attributes(username, {"email_verified": "true"})
+    except ApiError as error:
+        log.warning(
+            "auto-confirm failed; removing the new user",
+            extra={"requestId": g.request_id, "cognitoError": error.cognito_code},
+        )
+        try:
+            gateway.delete_user(username)
+        except ApiError as cleanup:
+            log.error(
+                "could not remove the half-made user; remove it by hand",
+                extra={"requestId": g.request_id, "cognitoError": cleanup.cognito_code},
+            )
+        raise
+
+
+@auth.post("/confirmsignup")
+@documented("auth", request=ConfirmSignUpRequest, response=ConfirmedResponse)
+def confirm_sign_up() -> Any:
+    """Confirm a sign-up with the code Cognito sent."""
+    data = load(ConfirmSignUpRequest)
+    context.gateway().confirm_sign_up(data["username"], data["confirmationCode"])
+    return json_response(ConfirmedResponse, {"confirmed": True})
+
+
+@auth.post("/resendcode")
+@documented("auth", request=UsernameRequest, response=CodeDeliveryResponse)
+def resend_code() -> Any:
+    """Send the sign-up confirmation code again."""
+    data = load(UsernameRequest)
+    result = context.gateway().resend_confirmation_code(data["username"])
+    body = {"codeDeliveryDetails": code_delivery(result.get("CodeDeliveryDetails"))}
+    return json_response(CodeDeliveryResponse, body)
+
+
+@auth.post("/admin/signin")
+@documented("auth", request=SignInRequest, response=SignInResponse, errors=(401, 403))
+def sign_in() -> Any:
+    """Sign in with username and password; answer tokens or a challenge."""
+    data = load(SignInRequest)
+    result = context.gateway().sign_in(data["username"], data["password"])
+    return json_response(SignInResponse, tokens_or_challenge(result, "AdminInitiateAuth"))
+
+
+@auth.post("/admin/refresh")
+@documented("auth", request=RefreshRequest, response=SignInResponse, errors=(401,))
+def refresh() -> Any:
+    """Trade a refresh token for new id and access tokens."""
+    data = load(RefreshRequest)
+    gateway = context.gateway()
+    username = data.get("username")
+    if gateway.needs_secret_hash and username is None:
+        raise validation_failed(
+            {"username": ["Required: the app client has a secret, so refresh needs the user."]}
+        )
+    result = gateway.refresh(data["refreshToken"], username)
+    body = tokens_or_challenge(result, "InitiateAuth")
+    if "idToken" not in body:
+        raise unexpected_answer("InitiateAuth")
+    return json_response(SignInResponse, body)

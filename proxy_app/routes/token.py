@@ -1,0 +1,33 @@
+"""Token verification route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from proxy_app import context
+from proxy_app.inputs import load
+from proxy_app.openapi import documented
+from proxy_app.responses import json_response
+from proxy_app.schemas import TokenRequest, TokenValidResponse
+
+token = Blueprint("token", __name__)
+
+
+@token.get("/token/valid")
+@documented("token", request=TokenRequest, response=TokenValidResponse, errors=(401,))
+def token_valid() -> Any:
+    """Verify an id or access token locally and say what it claims."""
+    verified = context.verified_token(load(TokenRequest))
+    body = {
+        "valid": True,
+        "tokenUse": verified.token_use,
+        "username": verified.username,
+        "sub": verified.sub,
+        "expiresAt": verified.expires_at,
+        "groups": verified.groups,
+        "scopes": verified.scopes,
+        "claims": verified.claims,
+    }
+    return json_response(TokenValidResponse, body)

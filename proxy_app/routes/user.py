@@ -1,0 +1,38 @@
+"""Routes that act on the user a verified token names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from proxy_app import context
+from proxy_app.attributes import check_writable
+from proxy_app.inputs import load
+from proxy_app.openapi import documented
+from proxy_app.responses import json_response
+from proxy_app.schemas import AttributesResponse, TokenRequest, UpdateAttributeRequest
+
+user = Blueprint("user", __name__)
+
+
+@user.post("/admin/user/attribute")
+@documented("user", request=UpdateAttributeRequest, response=AttributesResponse,
+            errors=(401, 403))
+def update_attribute() -> Any:
+    """Set one attribute of the token's user."""
+    data = load(UpdateAttributeRequest)
+    verified = context.verified_token(data)
+    name, value = data["attributeName"], data["attributeValue"]
+    check_writable([name])
+    context.gateway().update_attributes(verified.username, {name: value})
+    return json_response(AttributesResponse, {"attributes": {name: value}})
+
+
+@user.delete("/admin/user")
+@documented("user", request=TokenRequest, status=204, errors=(401,))
+def delete_user() -> Any:
+    """Delete the token's user."""
+    verified = context.verified_token(load(TokenRequest))
+    context.gateway().delete_user(verified.username)
+    return Response(status=204)

@@ -1,0 +1,232 @@
+"""Marshmallow schemas: every request and response body of the API."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_NO_SPACE = re.compile(r"^\S+$")
+_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9._=+/-]+$")
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_:.-]+$")
+
+MAX_USERNAME = 128
+MAX_PASSWORD = 256
+MAX_CODE = 2048
+MAX_REFRESH_TOKEN = 8192
+MAX_ATTRIBUTE_NAME = 32
+MAX_ATTRIBUTE_VALUE = 2048
+MAX_ATTRIBUTES = 50
+
+
+def _no_control(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError("Must not contain control characters.")
+
+
+def _no_control_but_lines(value: str) -> None:
+    if _CONTROL_BUT_LINES.search(value):
+        raise ValidationError("Must not contain control characters.")
+
+
+def _text(
+    max_length: int | None,
+    *,
+    required: bool = True,
+    credential: bool = False,
+    pattern: re.Pattern[str] | None = None,
+    pattern_error: str = "Has characters that are not allowed.",
+    allow_lines: bool = False,
+    description: str = "",
+) -> fields.String:
+    """A string field that may also arrive as a request header of the same name."""
+    validators: list[Any] = [validate.Length(min=1, max=max_length)]
+    validators.append(_no_control_but_lines if allow_lines else _no_control)
+    if pattern is not None:
+        validators.append(validate.Regexp(pattern, error=pattern_error))
+    return fields.String(
+        required=required,
+        validate=validators,
+        metadata={"header": True, "credential": credential, "description": description},
+    )
+
+
+def _username(required: bool = True) -> fields.String:
+    return _text(
+        MAX_USERNAME,
+        required=required,
+        pattern=_NO_SPACE,
+        pattern_error="Must not contain white space.",
+        description="The user's name in the pool (often an email address).",
+    )
+
+
+def _password(description: str) -> fields.String:
+    return _text(MAX_PASSWORD, credential=True, description=description)
+
+
+def _code() -> fields.String:
+    return _text(
+        MAX_CODE,
+        credential=True,
+        pattern=_NO_SPACE,
+        pattern_error="Must not contain white space.",
+        description="The code Cognito sent to the user.",
+    )
+
+
+def _jwt(description: str) -> fields.String:
+    # Length is the verifier's business: it refuses oversized tokens as InvalidToken.
+    return fields.String(
+        required=False,
+        validate=[validate.Length(min=1)],
+        metadata={"header": True, "credential": True, "description": description},
+    )
+
+
+class RequestSchema(Schema):
+    """Base of request schemas: unknown members are refused."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class SignUpRequest(RequestSchema):
+    username = _username()
+    password = _password("The new user's password; the pool's policy applies.")
+    attributes = fields.Dict(
+        keys=fields.String(validate=[validate.Length(min=1, max=MAX_ATTRIBUTE_NAME)]),
+        values=fields.String(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE)]),
+        validate=validate.Length(max=MAX_ATTRIBUTES),
+        load_default=dict,
+        metadata={"description": "User attributes, such as {\"email\": \"...\"} (JSON body only)."},
+    )
+
+    @validates_schema
+    def _attribute_names(self, data: dict[str, Any], **_: Any) -> None:
+        for name, value in data.get("attributes", {}).items():
+            if not _ATTRIBUTE_NAME.match(name):
+                raise ValidationError(f"Not an attribute name: {name[:40]!r}.", "attributes")
+            if _CONTROL_BUT_LINES.search(value):
+                raise ValidationError(f"{name}: must not contain control characters.", "attributes")
+
+
+class ConfirmSignUpRequest(RequestSchema):
+    username = _username()
+    confirmationCode = _code()
+
+
+class UsernameRequest(RequestSchema):
+    username = _username()
+
+
+class SignInRequest(RequestSchema):
+    username = _username()
+    password = _password("The user's password.")
+
+
+class RefreshRequest(RequestSchema):
+    refreshToken = _text(
+        MAX_REFRESH_TOKEN,
+        credential=True,
+        pattern=_TOKEN_CHARS,
+        pattern_error="Not a refresh token.",
+        description="The refresh token from sign-in.",
+    )
+    username = _username(required=False)
+
+
+class TokenRequest(RequestSchema):
+    idToken = _jwt("An id token from sign-in.")
+    accessToken = _jwt("An access token from sign-in (or Authorization: Bearer).")
+
+
+class UpdateAttributeRequest(TokenRequest):
+    attributeName = _text(
+        MAX_ATTRIBUTE_NAME,
+        pattern=_ATTRIBUTE_NAME,
+        pattern_error="Not an attribute name.",
+        description="The attribute to set, such as name.",
+    )
+    attributeValue = _text(MAX_ATTRIBUTE_VALUE, allow_lines=True, description="Its new value.")
+
+
+class PasswordConfirmRequest(RequestSchema):
+    username = _username()
+    password = _password("The new password; the pool's policy applies.")
+    confirmationCode = _code()
+
+
+class CodeDeliveryDetails(Schema):
+    destination = fields.String(allow_none=True)
+    deliveryMedium = fields.String(allow_none=True)
+    attributeName = fields.String(allow_none=True)
+
+
+class SignUpResponse(Schema):
+    userSub = fields.String(required=True)
+    userConfirmed = fields.Boolean(required=True)
+    codeDeliveryDetails = fields.Nested(CodeDeliveryDetails, allow_none=True)
+
+
+class ConfirmedResponse(Schema):
+    confirmed = fields.Boolean(required=True)
+
+
+class CodeDeliveryResponse(Schema):
+    codeDeliveryDetails = fields.Nested(CodeDeliveryDetails, allow_none=True, required=True)
+
+
+class PasswordResetResponse(Schema):
+    codeDeliveryDetails = fields.Nested(CodeDeliveryDetails, allow_none=True, required=True)
+    message = fields.String(required=True)
+
+
+class PasswordConfirmResponse(Schema):
+    passwordReset = fields.Boolean(required=True)
+
+
+class SignInResponse(Schema):
+    """Tokens, or a challenge to answer (then only the challenge members are present)."""
+
+    idToken = fields.String()
+    accessToken = fields.String()
+    refreshToken = fields.String()
+    expiresIn = fields.Integer()
+    tokenType = fields.String()
+    challengeName = fields.String()
+    session = fields.String()
+    challengeParameters = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class TokenValidResponse(Schema):
+    valid = fields.Boolean(required=True)
+    tokenUse = fields.String(required=True)
+    username = fields.String(required=True)
+    sub = fields.String(required=True)
+    expiresAt = fields.Integer(required=True)
+    groups = fields.List(fields.String(), required=True)
+    scopes = fields.List(fields.String(), required=True)
+    claims = fields.Dict(required=True)
+
+
+class AttributesResponse(Schema):
+    attributes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class HealthResponse(Schema):
+    status = fields.String(required=True)
+
+
+class Problem(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True)
+    requestId = fields.String(required=True, allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    reason = fields.String()
