@@ -59,10 +59,13 @@ def _confirm_or_roll_back(username: str, attributes: dict[str, str]) -> None:
         gateway.admin_confirm_sign_up(username)
         if "email" in attributes or "@" in username:
             gateway.update_attributes(username, {"email_verified": "true"})
-    except ApiError as error:
+    except Exception as error:
         log.warning(
             "auto-confirm failed; removing the new user",
-            extra={"requestId": g.request_id, "cognitoError": error.cognito_code},
+            extra={
+                "requestId": g.request_id,
+                "cognitoError": getattr(error, "cognito_code", None) or type(error).__name__,
+            },
         )
         try:
             gateway.delete_user(username)

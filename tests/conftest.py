@@ -1,0 +1,204 @@
+"""Shared fixtures: one moto server per session, reached over HTTP like AWS is."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from moto.server import ThreadedMotoServer
+
+from proxy_app import create_app
+from proxy_app.config import Config
+
+REGION = "us-east-1"
+PASSWORD = "Str0ng-Passw0rd!"
+_SCRUBBED = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_APP_CLIENT_ID",
+    "COGNITO_APP_CLIENT_SECRET",
+    "COGNITO_ENDPOINT_URL",
+    "COGNITO_ISSUER",
+    "COGNITO_JWKS_URL",
+    "AUTOCONFIRM_USER",
+    "WRITABLE_ATTRIBUTES",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_environment() -> Iterator[None]:
+    """Fake credentials and no real configuration: nothing can reach real AWS."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    patch.setenv("AWS_DEFAULT_REGION", REGION)
+    patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in _SCRUBBED:
+        patch.delenv(name, raising=False)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(aws_environment: None) -> Iterator[str]:
+    """Start moto's server on 127.0.0.1 and a free port; yield its URL."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def cognito(moto_endpoint: str) -> Any:
+    """A boto3 client for the test's own setup and checks (not the app's)."""
+    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=moto_endpoint)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A user pool and app client in the emulator."""
+
+    id: str
+    client_id: str
+    endpoint: str
+    client_secret: str | None = None
+
+    def config(self, **overrides: Any) -> Config:
+        """A Config that points the app at this pool."""
+        values: dict[str, Any] = {
+            "region": REGION,
+            "user_pool_id": self.id,
+            "app_client_id": self.client_id,
+            "app_client_secret": self.client_secret,
+            "endpoint_url": self.endpoint,
+        }
+        values.update(overrides)
+        return Config(**values)
+
+
+def _create_pool(cognito: Any, endpoint: str, *, secret: bool) -> Pool:
+    pool = cognito.create_user_pool(
+        PoolName=f"test-{uuid.uuid4().hex[:8]}",
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": False,
+            }
+        },
+        Schema=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="proxy",
+        GenerateSecret=secret,
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    return Pool(pool["Id"], client["ClientId"], endpoint, client.get("ClientSecret"))
+
+
+@pytest.fixture(scope="session")
+def pool(cognito: Any, moto_endpoint: str) -> Pool:
+    """The pool most tests use (app client without a secret)."""
+    return _create_pool(cognito, moto_endpoint, secret=False)
+
+
+@pytest.fixture(scope="session")
+def secret_pool(cognito: Any, moto_endpoint: str) -> Pool:
+    """A pool whose app client has a secret, so calls need SECRET_HASH."""
+    return _create_pool(cognito, moto_endpoint, secret=True)
+
+
+@pytest.fixture
+def make_app(pool: Pool) -> Callable[..., Flask]:
+    """Build an app on the test pool, with config overrides."""
+
+    def factory(target: Pool | None = None, **overrides: Any) -> Flask:
+        app = create_app((target or pool).config(**overrides))
+        app.testing = True
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def unique_username() -> str:
+    """A fresh username (an email address, as the original README uses)."""
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    password: str
+    pool: Pool
+
+
+@pytest.fixture
+def make_user(cognito: Any, pool: Pool) -> Callable[..., User]:
+    """Create a confirmed user straight in the emulator (not through the app)."""
+
+    def factory(target: Pool | None = None, **attributes: str) -> User:
+        target = target or pool
+        username = unique_username()
+        cognito.admin_create_user(
+            UserPoolId=target.id,
+            Username=username,
+            UserAttributes=[{"Name": "email", "Value": username}]
+            + [{"Name": k, "Value": v} for k, v in attributes.items()],
+            MessageAction="SUPPRESS",
+        )
+        cognito.admin_set_user_password(
+            UserPoolId=target.id, Username=username, Password=PASSWORD, Permanent=True
+        )
+        return User(username, PASSWORD, target)
+
+    return factory
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    return make_user()
+
+
+@pytest.fixture
+def tokens(client: FlaskClient, user: User) -> dict[str, Any]:
+    """Sign the test user in through the app and return its tokens."""
+    response = client.post(
+        "/admin/signin", json={"username": user.username, "password": user.password}
+    )
+    assert response.status_code == 200, response.json
+    body: dict[str, Any] = response.json  # type: ignore[assignment]
+    return body
+
+
+def problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert a problem+json answer with this status and code; return its body."""
+    assert response.status_code == status, (response.status_code, response.get_data(True))
+    assert response.mimetype == "application/problem+json"
+    body: dict[str, Any] = response.json
+    assert body["code"] == code, body
+    assert body["status"] == status
+    assert set(body) >= {"type", "title", "status", "detail", "code", "requestId"}
+    return body
+
