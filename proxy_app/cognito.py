@@ -70,6 +70,19 @@ def cognito_errors() -> Iterator[None]:
         raise from_cognito(type(exc).__name__, "") from None
 
 
+_session_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+
+
+def _new_client(**options: Any) -> CognitoIdentityProviderClient:
+    """Create a client from the process's one boto3 session (it caches service models)."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session.client("cognito-idp", **options)
+
+
 class CognitoGateway:
     """One method per Cognito operation the API uses, bound to one pool and app client."""
 
@@ -91,8 +104,7 @@ class CognitoGateway:
     def _make_client(self) -> CognitoIdentityProviderClient:
         config = self._config
         key_id, secret = config.static_credentials or (None, None)
-        return boto3.session.Session().client(
-            "cognito-idp",
+        return _new_client(
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
             region_name=config.region,
@@ -132,9 +144,7 @@ class CognitoGateway:
             return {}
         return {"SECRET_HASH": secret_hash(username, self.client_id, secret)}
 
-    def sign_up(
-        self, username: str, password: str, attributes: dict[str, str]
-    ) -> dict[str, Any]:
+    def sign_up(self, username: str, password: str, attributes: dict[str, str]) -> dict[str, Any]:
         """Create a user with SignUp."""
         with cognito_errors():
             return dict(
@@ -247,9 +257,7 @@ class CognitoGateway:
     def ping(self) -> None:
         """Check that Cognito answers for the pool (used by the deep health check)."""
         with cognito_errors():
-            self.client.describe_user_pool_client(
-                UserPoolId=self.pool_id, ClientId=self.client_id
-            )
+            self.client.describe_user_pool_client(UserPoolId=self.pool_id, ClientId=self.client_id)
 
 
 def unexpected_answer(operation: str) -> ApiError:

@@ -95,12 +95,8 @@ COGNITO_ERRORS: dict[str, CognitoErrorRule] = {
     "ExpiredCodeException": CognitoErrorRule(
         400, "ExpiredCode", "Expired code", "The confirmation code has expired; ask for a new one."
     ),
-    "InvalidPasswordException": CognitoErrorRule(
-        400, "InvalidPassword", "Invalid password", None
-    ),
-    "InvalidParameterException": CognitoErrorRule(
-        400, "ValidationFailed", "Invalid request", None
-    ),
+    "InvalidPasswordException": CognitoErrorRule(400, "InvalidPassword", "Invalid password", None),
+    "InvalidParameterException": CognitoErrorRule(400, "ValidationFailed", "Invalid request", None),
     "UserLambdaValidationException": CognitoErrorRule(
         400, "ValidationFailed", "Invalid request", "The user pool's trigger refused the request."
     ),

@@ -109,9 +109,7 @@ def _json_body() -> dict[str, Any]:
         )
     try:
         text = data.decode("utf-8")
-        value = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants
-        )
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except (UnicodeError, ValueError, RecursionError):
         raise ApiError(
             400, "MalformedJson", "Malformed JSON", "The body is not valid UTF-8 JSON."

@@ -102,7 +102,7 @@ class SignUpRequest(RequestSchema):
         values=fields.String(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE)]),
         validate=validate.Length(max=MAX_ATTRIBUTES),
         load_default=dict,
-        metadata={"description": "User attributes, such as {\"email\": \"...\"} (JSON body only)."},
+        metadata={"description": 'User attributes, such as {"email": "..."} (JSON body only).'},
     )
 
     @validates_schema

@@ -232,9 +232,7 @@ class TokenVerifier:
         if claims.get("iss") != self._issuer:
             raise invalid_token("wrong_issuer", "The token was not issued by this user pool.")
         if claims.get("token_use") != expected_use:
-            raise invalid_token(
-                "wrong_token_use", f"An {expected_use} token is required here."
-            )
+            raise invalid_token("wrong_token_use", f"An {expected_use} token is required here.")
         if claims.get(CLIENT_CLAIM[expected_use]) != self._client_id:
             raise invalid_token("wrong_client", "The token was issued to another app client.")
         now = self._clock()

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from flask import Flask
 from flask.testing import FlaskClient
 from moto.server import ThreadedMotoServer
@@ -202,3 +203,22 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert set(body) >= {"type", "title", "status", "detail", "code", "requestId"}
     return body
 
+
+def stubbed_error(
+    app: Flask,
+    operation: str,
+    cognito_error: str,
+    path: str,
+    body: dict[str, Any],
+    message: str = "refused",
+) -> Any:
+    """Send one request while the app's boto3 client answers `operation` with an error.
+
+    For what moto cannot show (it accepts any code, never throttles, ...): botocore's
+    Stubber replaces the HTTP exchange, everything else runs as in production.
+    """
+    with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        stubber.add_client_error(operation, cognito_error, message)
+        response = app.test_client().post(path, json=body)
+        stubber.assert_no_pending_responses()
+    return response

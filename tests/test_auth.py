@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
+from conftest import PASSWORD, Pool, User, problem, stubbed_error, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
-
-from conftest import PASSWORD, Pool, User, problem, unique_username
 
 
 def _stub(app: Flask) -> Stubber:
@@ -21,7 +20,9 @@ def _stub(app: Flask) -> Stubber:
 
 
 class TestSignUp:
-    def test_creates_an_unconfirmed_user(self, client: FlaskClient, cognito: Any, pool: Pool) -> None:
+    def test_creates_an_unconfirmed_user(
+        self, client: FlaskClient, cognito: Any, pool: Pool
+    ) -> None:
         username = unique_username()
         response = client.post(
             "/signup",
@@ -55,7 +56,9 @@ class TestSignUp:
         response = client.post("/signup", json={"username": unique_username(), "password": "short"})
         problem(response, 400, "InvalidPassword")
 
-    @pytest.mark.parametrize("attribute", ["email_verified", "phone_number_verified", "custom:tier"])
+    @pytest.mark.parametrize(
+        "attribute", ["email_verified", "phone_number_verified", "custom:tier"]
+    )
     def test_protected_attributes_are_refused(self, client: FlaskClient, attribute: str) -> None:
         response = client.post(
             "/signup",
@@ -88,3 +91,250 @@ class TestSignUp:
         retry = client.post("/signup", json={"username": username, "password": PASSWORD})
         assert retry.status_code == 201
         assert retry.json["userConfirmed"] is True
+
+
+class TestConfirmSignUp:
+    def test_confirms_the_user(self, client: FlaskClient, cognito: Any, pool: Pool) -> None:
+        username = unique_username()
+        assert (
+            client.post("/signup", json={"username": username, "password": PASSWORD}).status_code
+            == 201
+        )
+        response = client.post(
+            "/confirmsignup", headers={"username": username, "confirmationCode": "123456"}
+        )
+        assert response.status_code == 200
+        assert response.json == {"confirmed": True}
+        user = cognito.admin_get_user(UserPoolId=pool.id, Username=username)
+        assert user["UserStatus"] == "CONFIRMED"
+
+    @pytest.mark.parametrize(
+        ("cognito_error", "status", "code"),
+        [
+            ("CodeMismatchException", 400, "CodeMismatch"),
+            ("ExpiredCodeException", 400, "ExpiredCode"),
+            ("TooManyFailedAttemptsException", 429, "TooManyRequests"),
+        ],
+    )
+    def test_wrong_code_stubbed(
+        self, app: Flask, cognito_error: str, status: int, code: str
+    ) -> None:
+        # moto accepts any confirmation code, so Cognito's refusal is stubbed.
+        response = stubbed_error(
+            app,
+            "confirm_sign_up",
+            cognito_error,
+            "/confirmsignup",
+            {"username": "someone", "confirmationCode": "000000"},
+        )
+        problem(response, status, code)
+
+    def test_sends_secret_hash_with_a_client_secret_stubbed(
+        self, make_app: Any, secret_pool: Pool
+    ) -> None:
+        from proxy_app.cognito import secret_hash
+
+        app = make_app(secret_pool)
+        assert secret_pool.client_secret
+        expected = secret_hash("someone", secret_pool.client_id, secret_pool.client_secret)
+        with _stub(app) as stubber:
+            stubber.add_response(
+                "confirm_sign_up",
+                {},
+                {
+                    "ClientId": secret_pool.client_id,
+                    "Username": "someone",
+                    "ConfirmationCode": "123456",
+                    "SecretHash": expected,
+                },
+            )
+            response = app.test_client().post(
+                "/confirmsignup", json={"username": "someone", "confirmationCode": "123456"}
+            )
+            stubber.assert_no_pending_responses()
+        assert response.status_code == 200
+
+
+class TestResendCode:
+    # moto lacks ResendConfirmationCode (local mode teaches its embedded emulator; see
+    # test_local_mode.py), so these stub the app's client.
+    def test_answers_code_delivery_stubbed(self, app: Flask, pool: Pool) -> None:
+        with _stub(app) as stubber:
+            stubber.add_response(
+                "resend_confirmation_code",
+                {
+                    "CodeDeliveryDetails": {
+                        "Destination": "a***@e***",
+                        "DeliveryMedium": "EMAIL",
+                        "AttributeName": "email",
+                    }
+                },
+                {"ClientId": pool.client_id, "Username": "someone@example.com"},
+            )
+            response = app.test_client().post(
+                "/resendcode", headers={"username": "someone@example.com"}
+            )
+        assert response.status_code == 200
+        assert response.json == {
+            "codeDeliveryDetails": {
+                "destination": "a***@e***",
+                "deliveryMedium": "EMAIL",
+                "attributeName": "email",
+            }
+        }
+
+    @pytest.mark.parametrize(
+        ("cognito_error", "status", "code"),
+        [
+            ("UserNotFoundException", 401, "NotAuthorized"),
+            ("LimitExceededException", 429, "TooManyRequests"),
+            ("CodeDeliveryFailureException", 502, "CodeDeliveryFailed"),
+        ],
+    )
+    def test_errors_stubbed(self, app: Flask, cognito_error: str, status: int, code: str) -> None:
+        response = stubbed_error(
+            app, "resend_confirmation_code", cognito_error, "/resendcode", {"username": "someone"}
+        )
+        problem(response, status, code)
+
+
+class TestSignIn:
+    def test_answers_tokens(self, client: FlaskClient, user: User) -> None:
+        response = client.post(
+            "/admin/signin", headers={"username": user.username, "password": user.password}
+        )
+        assert response.status_code == 200
+        body = response.json
+        assert set(body) == {"idToken", "accessToken", "refreshToken", "expiresIn", "tokenType"}
+        assert body["expiresIn"] == 3600
+        assert body["tokenType"] == "Bearer"
+        assert response.headers["Cache-Control"] == "no-store"
+
+    def test_wrong_password_and_unknown_user_answer_alike(
+        self, client: FlaskClient, user: User
+    ) -> None:
+        wrong = client.post(
+            "/admin/signin", json={"username": user.username, "password": "Wr0ng-password"}
+        )
+        unknown = client.post(
+            "/admin/signin", json={"username": unique_username(), "password": "Wr0ng-password"}
+        )
+        first = problem(wrong, 401, "NotAuthorized")
+        second = problem(unknown, 401, "NotAuthorized")
+        first.pop("requestId")
+        second.pop("requestId")
+        assert first == second
+        assert user.username not in wrong.get_data(as_text=True)
+
+    def test_disabled_user_is_401(self, client: FlaskClient, cognito: Any, user: User) -> None:
+        cognito.admin_disable_user(UserPoolId=user.pool.id, Username=user.username)
+        response = client.post(
+            "/admin/signin", json={"username": user.username, "password": user.password}
+        )
+        problem(response, 401, "NotAuthorized")
+
+    def test_new_password_required_answers_the_challenge(
+        self, client: FlaskClient, cognito: Any, pool: Pool
+    ) -> None:
+        username = unique_username()
+        cognito.admin_create_user(
+            UserPoolId=pool.id,
+            Username=username,
+            TemporaryPassword="Temp0rary-pass",
+            MessageAction="SUPPRESS",
+        )
+        response = client.post(
+            "/admin/signin", json={"username": username, "password": "Temp0rary-pass"}
+        )
+        assert response.status_code == 200
+        body = response.json
+        assert body["challengeName"] == "NEW_PASSWORD_REQUIRED"
+        assert body["session"]
+        assert "idToken" not in body
+
+    @pytest.mark.parametrize(
+        ("cognito_error", "status", "code"),
+        [
+            ("UserNotConfirmedException", 403, "UserNotConfirmed"),
+            ("PasswordResetRequiredException", 403, "PasswordResetRequired"),
+            ("TooManyRequestsException", 429, "TooManyRequests"),
+        ],
+    )
+    def test_account_states_stubbed(
+        self, app: Flask, cognito_error: str, status: int, code: str
+    ) -> None:
+        # moto signs unconfirmed users in and never asks for a reset: stub Cognito's answer.
+        response = stubbed_error(
+            app,
+            "admin_initiate_auth",
+            cognito_error,
+            "/admin/signin",
+            {"username": "someone", "password": PASSWORD},
+        )
+        problem(response, status, code)
+
+    def test_answer_without_tokens_or_challenge_is_502_stubbed(self, app: Flask) -> None:
+        with _stub(app) as stubber:
+            stubber.add_response("admin_initiate_auth", {})
+            response = app.test_client().post(
+                "/admin/signin", json={"username": "someone", "password": PASSWORD}
+            )
+        problem(response, 502, "UpstreamError")
+
+    def test_sign_in_with_a_client_secret(
+        self, make_app: Any, make_user: Any, secret_pool: Pool
+    ) -> None:
+        user = make_user(secret_pool)
+        client = make_app(secret_pool).test_client()
+        response = client.post(
+            "/admin/signin", json={"username": user.username, "password": user.password}
+        )
+        assert response.status_code == 200
+        assert response.json["refreshToken"]
+
+
+class TestRefresh:
+    def test_answers_new_tokens(self, client: FlaskClient, tokens: dict[str, Any]) -> None:
+        response = client.post("/admin/refresh", headers={"refreshToken": tokens["refreshToken"]})
+        assert response.status_code == 200
+        body = response.json
+        assert {"idToken", "accessToken", "expiresIn", "tokenType"} <= set(body)
+        # moto sends no new refresh token on refresh; then none is answered.
+        assert "refreshToken" not in body
+        verified = client.get("/token/valid", headers={"idToken": body["idToken"]})
+        assert verified.status_code == 200
+
+    def test_unknown_refresh_token_is_401(self, client: FlaskClient) -> None:
+        response = client.post("/admin/refresh", json={"refreshToken": "not-a-real-token"})
+        problem(response, 401, "NotAuthorized")
+
+    def test_client_secret_requires_the_username(
+        self, make_app: Any, make_user: Any, secret_pool: Pool
+    ) -> None:
+        user = make_user(secret_pool)
+        client = make_app(secret_pool).test_client()
+        signed_in = client.post(
+            "/admin/signin", json={"username": user.username, "password": user.password}
+        ).json
+        missing = client.post("/admin/refresh", json={"refreshToken": signed_in["refreshToken"]})
+        body = problem(missing, 400, "ValidationFailed")
+        assert "username" in body["errors"]
+        response = client.post(
+            "/admin/refresh",
+            json={"refreshToken": signed_in["refreshToken"], "username": user.username},
+        )
+        assert response.status_code == 200, response.json
+
+    def test_client_secret_with_another_username_is_401(
+        self, make_app: Any, make_user: Any, secret_pool: Pool
+    ) -> None:
+        user = make_user(secret_pool)
+        client = make_app(secret_pool).test_client()
+        signed_in = client.post(
+            "/admin/signin", json={"username": user.username, "password": user.password}
+        ).json
+        response = client.post(
+            "/admin/refresh",
+            json={"refreshToken": signed_in["refreshToken"], "username": "someone-else"},
+        )
+        problem(response, 401, "NotAuthorized")

@@ -31,8 +31,7 @@ auth = Blueprint("auth", __name__)
 
 
 @auth.post("/signup")
-@documented("auth", request=SignUpRequest, response=SignUpResponse, status=201,
-            errors=(403, 409))
+@documented("auth", request=SignUpRequest, response=SignUpResponse, status=201, errors=(403, 409))
 def sign_up() -> Any:
     """Create a user (and confirm it when AUTOCONFIRM_USER is true)."""
     data = load(SignUpRequest)

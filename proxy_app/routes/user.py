@@ -17,8 +17,7 @@ user = Blueprint("user", __name__)
 
 
 @user.post("/admin/user/attribute")
-@documented("user", request=UpdateAttributeRequest, response=AttributesResponse,
-            errors=(401, 403))
+@documented("user", request=UpdateAttributeRequest, response=AttributesResponse, errors=(401, 403))
 def update_attribute() -> Any:
     """Set one attribute of the token's user."""
     data = load(UpdateAttributeRequest)

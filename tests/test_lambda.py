@@ -1,0 +1,113 @@
+"""wsgi.handler with API Gateway REST (v1), HTTP API (v2) and ALB events."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from conftest import Pool, User
+from lambda_events import FORMATS, make_event, response_header, response_json
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@pytest.fixture
+def handler(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> Iterator[Handler]:
+    """Import wsgi the way Lambda does: configuration from the environment."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "cognito-proxy-test")
+    monkeypatch.setenv("REGION_NAME", "us-east-1")
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.id)
+    monkeypatch.setenv("COGNITO_APP_CLIENT_ID", pool.client_id)
+    monkeypatch.setenv("COGNITO_ENDPOINT_URL", pool.endpoint)
+    sys.modules.pop("wsgi", None)
+    module = importlib.import_module("wsgi")
+    yield module.handler
+    sys.modules.pop("wsgi", None)
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_health(handler: Handler, kind: str) -> None:
+    response = handler(make_event(kind, method="GET", path="/health"), None)
+    assert response["statusCode"] == 200
+    assert response_json(response) == {"status": "ok"}
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_sign_in_with_original_headers_then_verify(handler: Handler, user: User, kind: str) -> None:
+    signed_in = handler(
+        make_event(
+            kind,
+            method="POST",
+            path="/admin/signin",
+            headers={"username": user.username, "password": user.password},
+        ),
+        None,
+    )
+    assert signed_in["statusCode"] == 200
+    assert response_header(signed_in, "Cache-Control") == "no-store"
+    tokens = response_json(signed_in)
+    valid = handler(
+        make_event(kind, method="GET", path="/token/valid", headers={"idToken": tokens["idToken"]}),
+        None,
+    )
+    assert valid["statusCode"] == 200
+    assert response_json(valid)["username"] == user.username
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_json_body_and_errors(handler: Handler, kind: str) -> None:
+    response = handler(
+        make_event(
+            kind,
+            method="POST",
+            path="/admin/signin",
+            body={"username": "nobody@example.com", "password": "Wr0ng-password"},
+        ),
+        None,
+    )
+    assert response["statusCode"] == 401
+    assert response_header(response, "Content-Type") == "application/problem+json"
+    assert response_json(response)["code"] == "NotAuthorized"
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_unknown_route_is_problem_json(handler: Handler, kind: str) -> None:
+    response = handler(make_event(kind, method="GET", path="/nope"), None)
+    assert response["statusCode"] == 404
+    assert response_json(response)["code"] == "NotFound"
+
+
+def test_request_id_comes_from_api_gateway(handler: Handler) -> None:
+    response = handler(make_event("apigateway-v1", method="GET", path="/nope"), None)
+    assert response_json(response)["requestId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_unicode_header_values_pass_through(
+    handler: Handler, user: User, cognito: Any, kind: str
+) -> None:
+    signed_in = handler(
+        make_event(
+            kind,
+            method="POST",
+            path="/admin/signin",
+            body={"username": user.username, "password": user.password},
+        ),
+        None,
+    )
+    id_token = response_json(signed_in)["idToken"]
+    response = handler(
+        make_event(
+            kind,
+            method="POST",
+            path="/admin/user/attribute",
+            headers={"idToken": id_token, "attributeName": "name", "attributeValue": "Zoë"},
+        ),
+        None,
+    )
+    assert response["statusCode"] == 200
+    found = cognito.admin_get_user(UserPoolId=user.pool.id, Username=user.username)
+    assert {"Name": "name", "Value": "Zoë"} in found["UserAttributes"]

@@ -1,0 +1,83 @@
+"""Logs: one JSON line per request, and never a password, token or code."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from conftest import Pool, unique_username
+from test_password import _reset_code
+
+PASSWORD = "Secr3t-Passw0rd-XYZ"
+NEW_PASSWORD = "An0ther-Secr3t-QRS"
+SIGNUP_CODE = "CODE-4711-SIGNUP"
+
+
+def test_a_whole_flow_logs_no_secret(
+    make_app: Any, pool: Pool, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = make_app(log_level="DEBUG").test_client()
+    username = unique_username()
+    secrets = [PASSWORD, NEW_PASSWORD, SIGNUP_CODE]
+
+    assert (
+        client.post("/signup", headers={"username": username, "password": PASSWORD}).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/confirmsignup", json={"username": username, "confirmationCode": SIGNUP_CODE}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/admin/signin", json={"username": username, "password": "Wr0ng-Passw0rd-NOPE"}
+        ).status_code
+        == 401
+    )
+    secrets.append("Wr0ng-Passw0rd-NOPE")
+    tokens = client.post("/admin/signin", json={"username": username, "password": PASSWORD}).json
+    secrets += [tokens["idToken"], tokens["accessToken"], tokens["refreshToken"]]
+    refreshed = client.post("/admin/refresh", headers={"refreshToken": tokens["refreshToken"]}).json
+    secrets += [refreshed["idToken"], refreshed["accessToken"]]
+    assert client.get("/token/valid", headers={"idToken": tokens["idToken"]}).status_code == 200
+    assert (
+        client.get("/token/valid", headers={"idToken": tokens["idToken"] + "x"}).status_code == 401
+    )
+    assert (
+        client.post(
+            "/admin/user/attribute",
+            json={"idToken": tokens["idToken"], "attributeName": "name", "attributeValue": "Ada"},
+        ).status_code
+        == 200
+    )
+    assert client.post("/password/reset", json={"username": username}).status_code == 200
+    code = _reset_code(pool, username)
+    secrets.append(code)
+    assert (
+        client.post(
+            "/password/confirm",
+            json={"username": username, "password": NEW_PASSWORD, "confirmationCode": code},
+        ).status_code
+        == 200
+    )
+    assert client.delete("/admin/user", headers={"idToken": tokens["idToken"]}).status_code == 204
+
+    logged = capsys.readouterr().err + caplog.text
+    request_lines = [
+        json.loads(line) for line in logged.splitlines() if '"proxy_app.request"' in line
+    ]
+    assert len(request_lines) == 11
+    for line in request_lines:
+        assert {"requestId", "method", "path", "status", "latencyMs", "cognitoError"} <= set(line)
+    assert any(line["cognitoError"] == "NotAuthorizedException" for line in request_lines)
+    for secret in secrets:
+        assert secret not in logged
+        # Tokens are long: no recognisable part of one either.
+        if len(secret) > 100:
+            for part in secret.split("."):
+                assert part[:40] not in logged
