@@ -19,6 +19,17 @@ from proxy_app.tokens import TokenVerifier
 
 __all__ = ["Config", "ConfigError", "create_app"]
 
+# The original service's input headers, which browsers must be allowed to send.
+FIELD_HEADERS = (
+    "username",
+    "password",
+    "confirmationCode",
+    "refreshToken",
+    "idToken",
+    "accessToken",
+    "attributeName",
+    "attributeValue",
+)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -48,7 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
         config = local_config(config, local)
         print_banner(local)
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config["PROXY"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -56,9 +67,26 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["token_verifier"] = TokenVerifier(config)
     register_error_handlers(app)
     register_blueprints(app)
+    if config.cors_allowed_origins:
+        _allow_cors(app, config.cors_allowed_origins)
     app.before_request(_start_request)
     app.after_request(_finish_request)
     return app
+
+
+def _allow_cors(app: Flask, origins: tuple[str, ...]) -> None:
+    """Answer browsers from the configured origins only; never with credentials."""
+    from flask_cors import CORS
+
+    CORS(
+        app,
+        origins=list(origins),
+        methods=["GET", "POST", "DELETE"],
+        allow_headers=["Content-Type", "Authorization", "X-Request-Id", *FIELD_HEADERS],
+        expose_headers=["X-Request-Id", "Retry-After"],
+        supports_credentials=False,
+        max_age=600,
+    )
 
 
 def _start_request() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +135,18 @@ def from_cognito(cognito_code: str, message: str) -> ApiError:
     if rule.retry_after:
         error.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return error
+
+
+@contextmanager
+def unknown_user_answered_as(cognito_code: str) -> Iterator[None]:
+    """Answer "no such user" as another refusal, so the route cannot find accounts."""
+    try:
+        yield
+    except ApiError as error:
+        if error.cognito_code != "UserNotFoundException":
+            raise
+        g.cognito_error = "UserNotFoundException"
+        raise from_cognito(cognito_code, "") from None
 
 
 def upstream_unavailable() -> ApiError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app, request
 from marshmallow import Schema, ValidationError
@@ -13,8 +13,6 @@ from proxy_app.errors import ApiError, validation_failed
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_TYPES = ("application/json",)
-
-S = TypeVar("S", bound=Schema)
 
 
 def load(schema_class: type[Schema]) -> dict[str, Any]:
@@ -58,6 +56,7 @@ def _is_bearer(name: str) -> bool:
 
 def _header(name: str) -> str | None:
     """Return a field's header value (case-insensitive), decoded; Bearer for accessToken."""
+    _refuse_repeated_header(name)
     raw = request.headers.get(name)
     if name == "accessToken":
         bearer = _bearer_token()
@@ -68,6 +67,25 @@ def _header(name: str) -> str | None:
     if raw is None:
         return None
     return _decode(raw)
+
+
+def _refuse_repeated_header(name: str) -> None:
+    """Refuse a field header sent twice, where the event still shows each copy.
+
+    WSGI servers and API Gateway's HTTP API join repeated headers with commas, which
+    cannot be told from a value with a comma; REST API and ALB events keep them apart.
+    """
+    event = request.environ.get("apig_wsgi.full_event")
+    if not event or not isinstance(event.get("multiValueHeaders"), dict):
+        return
+    lowered = name.lower()
+    copies = sum(
+        len(values or [])
+        for header, values in event["multiValueHeaders"].items()
+        if header.lower() == lowered
+    )
+    if copies > 1:
+        raise ValueError("Given more than once.")
 
 
 def _bearer_token() -> str | None:

@@ -10,7 +10,7 @@ from flask import Blueprint, g
 from proxy_app import context
 from proxy_app.attributes import check_writable
 from proxy_app.cognito import unexpected_answer
-from proxy_app.errors import ApiError, validation_failed
+from proxy_app.errors import ApiError, unknown_user_answered_as, validation_failed
 from proxy_app.inputs import load
 from proxy_app.openapi import documented
 from proxy_app.responses import code_delivery, json_response, tokens_or_challenge
@@ -81,7 +81,8 @@ def _confirm_or_roll_back(username: str, attributes: dict[str, str]) -> None:
 def confirm_sign_up() -> Any:
     """Confirm a sign-up with the code Cognito sent."""
     data = load(ConfirmSignUpRequest)
-    context.gateway().confirm_sign_up(data["username"], data["confirmationCode"])
+    with unknown_user_answered_as("CodeMismatchException"):
+        context.gateway().confirm_sign_up(data["username"], data["confirmationCode"])
     return json_response(ConfirmedResponse, {"confirmed": True})
 
 
