@@ -10,6 +10,7 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
 from proxy_app.errors import ApiError, validation_failed
+from proxy_app.schemas import instance
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_TYPES = ("application/json",)
@@ -17,7 +18,7 @@ JSON_TYPES = ("application/json",)
 
 def load(schema_class: type[Schema]) -> dict[str, Any]:
     """Load the request's input through a schema: body members and headers, merged."""
-    schema = schema_class()
+    schema = instance(schema_class)
     body = _json_body()
     merged: dict[str, Any] = dict(body)
     errors: dict[str, list[str]] = {}

@@ -8,12 +8,13 @@ from flask import Response, json
 from marshmallow import Schema
 
 from proxy_app.cognito import unexpected_answer
+from proxy_app.schemas import instance
 
 
 def json_response(schema_class: type[Schema], body: dict[str, Any], status: int = 200) -> Response:
     """Dump a body through its schema and answer it as JSON."""
     return Response(
-        json.dumps(schema_class().dump(body)), status=status, mimetype="application/json"
+        json.dumps(instance(schema_class).dump(body)), status=status, mimetype="application/json"
     )
 
 

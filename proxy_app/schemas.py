@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -20,6 +21,13 @@ MAX_REFRESH_TOKEN = 8192
 MAX_ATTRIBUTE_NAME = 32
 MAX_ATTRIBUTE_VALUE = 2048
 MAX_ATTRIBUTES = 50
+
+
+@cache
+def instance(schema_class: type[Schema]) -> Schema:
+    """One shared instance per schema class: schemas hold no request state, and
+    building one deep-copies every field."""
+    return schema_class()
 
 
 def _no_control(value: str) -> None:
