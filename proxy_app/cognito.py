@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -86,10 +86,9 @@ def _new_client(**options: Any) -> CognitoIdentityProviderClient:
 class CognitoGateway:
     """One method per Cognito operation the API uses, bound to one pool and app client."""
 
-    def __init__(self, config: Config, client_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(self, config: Config) -> None:
         self._config = config
         self._client: CognitoIdentityProviderClient | None = None
-        self._client_factory = client_factory or self._make_client
         self._lock = threading.Lock()
 
     @property
@@ -98,7 +97,7 @@ class CognitoGateway:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = self._client_factory()
+                    self._client = self._make_client()
         return self._client
 
     def _make_client(self) -> CognitoIdentityProviderClient:
