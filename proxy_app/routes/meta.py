@@ -14,7 +14,7 @@ meta = Blueprint("meta", __name__)
 
 
 @meta.get("/health")
-@documented("meta", response=HealthResponse)
+@documented("meta", response=HealthResponse, upstream=False)
 def health() -> Any:
     """Say that the service is up."""
     return json_response(HealthResponse, {"status": "ok"})
