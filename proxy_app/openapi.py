@@ -44,6 +44,7 @@ class Operation:
     errors: Sequence[int]
     tag: str
     upstream: bool
+    parameters: Sequence[dict[str, Any]]
 
 
 def documented(
@@ -54,16 +55,18 @@ def documented(
     status: int = 200,
     errors: Sequence[int] = (),
     upstream: bool = True,
+    parameters: Sequence[dict[str, Any]] = (),
 ) -> Callable[[F], F]:
     """Attach the request/response schemas of a view, for the OpenAPI document.
 
-    `upstream` views call Cognito, so they may answer any status of the Cognito error table.
+    `upstream` views call Cognito, so they may answer any status of the Cognito error table;
+    `parameters` are extra OpenAPI parameters (query strings) of the view.
     """
 
     def attach(view: F) -> F:
         summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
         view.openapi = Operation(  # type: ignore[attr-defined]
-            summary, request, response, status, tuple(errors), tag, upstream
+            summary, request, response, status, tuple(errors), tag, upstream, tuple(parameters)
         )
         return view
 
@@ -143,8 +146,10 @@ def _operation(operation: Operation) -> dict[str, Any]:
         "tags": [operation.tag],
         "responses": responses,
     }
+    if operation.parameters:
+        result["parameters"] = list(operation.parameters)
     if operation.request is not None:
-        result["parameters"] = _header_parameters(operation.request)
+        result["parameters"] = result.get("parameters", []) + _header_parameters(operation.request)
         result["requestBody"] = {
             "required": False,
             "description": "Fields as a JSON object; each string field may instead be sent "

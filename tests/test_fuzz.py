@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from botocore.awsrequest import AWSResponse
 from conftest import Pool
+from fake_cognito import error_answer
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
@@ -27,7 +28,7 @@ from schemathesis.config import SchemathesisConfig
 from proxy_app import create_app
 from proxy_app.config import Config
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 100
 
 _CONFIG = SchemathesisConfig.from_dict(
     {
@@ -48,15 +49,6 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", _DOCUMENT_APP, config=_
 CASES: Counter[str] = Counter()
 
 
-def _cognito_error(code: str, message: str) -> tuple[AWSResponse, dict[str, Any]]:
-    http = AWSResponse("http://cognito.invalid", 400, {}, None)
-    parsed = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": 400},
-    }
-    return http, parsed
-
-
 def _answer_like_cognito(cognito: Any, pool: Pool) -> Any:
     """Answer the calls moto gets wrong as Cognito does (stubbed): ResendConfirmationCode
     is not implemented by moto, and ConfirmForgotPassword for an unknown user is
@@ -69,7 +61,7 @@ def _answer_like_cognito(cognito: Any, pool: Pool) -> Any:
         try:
             cognito.admin_get_user(UserPoolId=pool.id, Username=username)
         except cognito.exceptions.UserNotFoundException:
-            return _cognito_error("UserNotFoundException", "User does not exist.")
+            return error_answer("UserNotFoundException", "User does not exist.")
         if model.name == "ConfirmForgotPassword":
             return None
         http = AWSResponse("http://cognito.invalid", 200, {}, None)
