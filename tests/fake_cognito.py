@@ -112,6 +112,8 @@ class FakeCognito:
         assert mode in MODES
         if self.mode == "hang" and mode != "hang":
             self.released.set()
+        elif mode == "hang":
+            self.released.clear()
         self.mode = mode
 
     def stop(self) -> None:
