@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench load faults clean
 
 $(STAMP): setup.cfg pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ test: lint  ## ruff, mypy, then the test suite
 
 bench: $(STAMP)  ## proxy overhead against direct boto3 calls
 	$(BIN)/python bench/overhead.py
+
+load: $(STAMP)  ## 50 users for 60 s against gunicorn + a standalone moto (a benchmark, not CI)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+faults: $(STAMP)  ## answer time of each Cognito fault, with the default timeouts
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage *.egg-info

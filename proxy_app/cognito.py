@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     ReadTimeoutError,
 )
+from botocore.parsers import ResponseParserError
 from flask import g
 
 from proxy_app.config import Config
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("proxy_app.cognito")
 
+MAX_ATTEMPTS = 3
 _UNREACHABLE = (
     EndpointConnectionError,
     ConnectTimeoutError,
@@ -61,6 +64,9 @@ def cognito_errors() -> Iterator[None]:
     except _UNREACHABLE as exc:
         g.cognito_error = type(exc).__name__
         raise upstream_unavailable() from None
+    except ResponseParserError:
+        g.cognito_error = "UnparsableAnswer"
+        raise from_cognito("UnparsableAnswer", "") from None
     except NoCredentialsError:
         g.cognito_error = "NoCredentialsError"
         log.error("no AWS credentials for Cognito calls")
@@ -83,6 +89,23 @@ def _new_client(**options: Any) -> CognitoIdentityProviderClient:
         return _session.client("cognito-idp", **options)
 
 
+def refuse_unparsable_answer(response_dict: dict[str, Any], **_: Any) -> None:
+    """Treat a 2xx answer whose body is not a JSON object as nonsense, not as success.
+
+    botocore would otherwise turn a non-JSON body into {"message": body} (a success the
+    routes cannot tell from a real one) or let a UnicodeDecodeError escape.
+    """
+    if int(response_dict.get("status_code") or 0) >= 300:
+        return
+    body = response_dict.get("body") or b"{}"
+    try:
+        answer = json.loads(body)
+    except ValueError:  # UnicodeDecodeError included
+        raise ResponseParserError("Cognito's answer is not JSON") from None
+    if not isinstance(answer, dict):
+        raise ResponseParserError("Cognito's answer is not a JSON object")
+
+
 class CognitoGateway:
     """One method per Cognito operation the API uses, bound to one pool and app client."""
 
@@ -103,7 +126,7 @@ class CognitoGateway:
     def _make_client(self) -> CognitoIdentityProviderClient:
         config = self._config
         key_id, secret = config.static_credentials or (None, None)
-        return _new_client(
+        client = _new_client(
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
             region_name=config.region,
@@ -111,10 +134,15 @@ class CognitoGateway:
             config=BotoConfig(
                 connect_timeout=config.connect_timeout,
                 read_timeout=config.read_timeout,
-                retries={"mode": "standard", "max_attempts": 3},
+                # total_max_attempts counts the first call; botocore's max_attempts would
+                # mean 3 retries, so 4 calls.
+                retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                 user_agent_extra="cognito-proxy",
             ),
         )
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register(f"before-parse.{service}", refuse_unparsable_answer)
+        return client
 
     @property
     def pool_id(self) -> str:

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from flask import Flask
 from marshmallow import Schema
 
+from proxy_app.errors import COGNITO_ERRORS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 TITLE = "cognito-proxy"
@@ -28,6 +30,7 @@ _STATUS_TEXT = {
     503: "Cognito unavailable",
 }
 COMMON_ERRORS = (400, 413, 415, 429, 500, 502, 503)
+HEADER_FIELD_NOTE = "Required: in the JSON body or as the request header of the same name."
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Operation:
     status: int
     errors: Sequence[int]
     tag: str
+    upstream: bool
+    parameters: Sequence[dict[str, Any]]
 
 
 def documented(
@@ -49,13 +54,19 @@ def documented(
     response: type[Schema] | None = None,
     status: int = 200,
     errors: Sequence[int] = (),
+    upstream: bool = True,
+    parameters: Sequence[dict[str, Any]] = (),
 ) -> Callable[[F], F]:
-    """Attach the request/response schemas of a view, for the OpenAPI document."""
+    """Attach the request/response schemas of a view, for the OpenAPI document.
+
+    `upstream` views call Cognito, so they may answer any status of the Cognito error table;
+    `parameters` are extra OpenAPI parameters (query strings) of the view.
+    """
 
     def attach(view: F) -> F:
         summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
         view.openapi = Operation(  # type: ignore[attr-defined]
-            summary, request, response, status, tuple(errors), tag
+            summary, request, response, status, tuple(errors), tag, upstream, tuple(parameters)
         )
         return view
 
@@ -77,6 +88,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         info={"description": "A plain HTTP API in front of an Amazon Cognito user pool."},
     )
     spec.components.schema("Problem", schema=Problem)
+    requests: dict[tuple[str, str], type[Schema]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions[rule.endpoint]
         operation: Operation | None = getattr(view, "openapi", None)
@@ -87,7 +99,31 @@ def build_spec(app: Flask) -> dict[str, Any]:
             path=rule.rule,
             operations={method.lower(): _operation(operation) for method in methods},
         )
-    return spec.to_dict()
+        if operation.request is not None:
+            for method in methods:
+                requests[rule.rule, method.lower()] = operation.request
+    document = spec.to_dict()
+    for (path, method), schema_class in requests.items():
+        _header_fields_optional_in_body(document, path, method, schema_class)
+    return document
+
+
+def _header_fields_optional_in_body(
+    document: dict[str, Any], path: str, method: str, schema_class: type[Schema]
+) -> None:
+    """A field that may come as a header is not required in the body: say so instead."""
+    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    component = document["components"]["schemas"][name]
+    required = component.pop("required", [])
+    in_headers = {n for n, f in schema_class().fields.items() if f.metadata.get("header")}
+    body_only = [n for n in required if n not in in_headers]
+    if body_only:
+        component["required"] = body_only
+    for field_name in required:
+        if field_name in in_headers:
+            prop = component["properties"][field_name]
+            prop["description"] = f"{prop.get('description', '')} {HEADER_FIELD_NOTE}".strip()
 
 
 def _operation(operation: Operation) -> dict[str, Any]:
@@ -100,15 +136,20 @@ def _operation(operation: Operation) -> dict[str, Any]:
             "description": "Success",
             "content": {"application/json": {"schema": operation.response}},
         }
-    for status in sorted({*operation.errors, *COMMON_ERRORS}):
+    statuses = {*operation.errors, *COMMON_ERRORS}
+    if operation.upstream:
+        statuses.update(rule.status for rule in COGNITO_ERRORS.values())
+    for status in sorted(statuses):
         responses[str(status)] = {"description": _STATUS_TEXT[status], "content": problem}
     result: dict[str, Any] = {
         "summary": operation.summary,
         "tags": [operation.tag],
         "responses": responses,
     }
+    if operation.parameters:
+        result["parameters"] = list(operation.parameters)
     if operation.request is not None:
-        result["parameters"] = _header_parameters(operation.request)
+        result["parameters"] = result.get("parameters", []) + _header_parameters(operation.request)
         result["requestBody"] = {
             "required": False,
             "description": "Fields as a JSON object; each string field may instead be sent "

@@ -238,3 +238,22 @@ class Problem(Schema):
     requestId = fields.String(required=True, allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     reason = fields.String()
+
+
+class CognitoHealth(Schema):
+    reachable = fields.Boolean(required=True)
+    latencyMs = fields.Float(required=True)
+
+
+class JwksHealth(Schema):
+    loaded = fields.Boolean(required=True)
+    keys = fields.Integer(required=True)
+    fetches = fields.Integer(required=True)
+    ageSeconds = fields.Float(required=True, allow_none=True)
+
+
+class DeepHealthResponse(HealthResponse):
+    """`/health` answers `status` only; `?deep=true` adds what it checked."""
+
+    cognito = fields.Nested(CognitoHealth)
+    jwks = fields.Nested(JwksHealth)
