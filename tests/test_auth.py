@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
+from conftest import PASSWORD, Pool, User, problem, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
-
-from conftest import PASSWORD, Pool, User, problem, unique_username
 
 
 def _stub(app: Flask) -> Stubber:
@@ -21,7 +20,9 @@ def _stub(app: Flask) -> Stubber:
 
 
 class TestSignUp:
-    def test_creates_an_unconfirmed_user(self, client: FlaskClient, cognito: Any, pool: Pool) -> None:
+    def test_creates_an_unconfirmed_user(
+        self, client: FlaskClient, cognito: Any, pool: Pool
+    ) -> None:
         username = unique_username()
         response = client.post(
             "/signup",
@@ -55,7 +56,9 @@ class TestSignUp:
         response = client.post("/signup", json={"username": unique_username(), "password": "short"})
         problem(response, 400, "InvalidPassword")
 
-    @pytest.mark.parametrize("attribute", ["email_verified", "phone_number_verified", "custom:tier"])
+    @pytest.mark.parametrize(
+        "attribute", ["email_verified", "phone_number_verified", "custom:tier"]
+    )
     def test_protected_attributes_are_refused(self, client: FlaskClient, attribute: str) -> None:
         response = client.post(
             "/signup",
