@@ -257,7 +257,7 @@ class TestParameters:
         params = {k: v for k, v in PARAMS.items() if k != missing}
         result = _printed(tools, params)
         assert result.returncode != 0
-        assert "param" in (result.stdout + result.stderr)
+        assert 'Value not found at "param" source' in result.stdout + result.stderr
 
 
 def _iam_actions_the_gateway_needs() -> set[str]:
