@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench load faults clean
+.PHONY: run test lint bench bench-tokens load faults clean deploy-tools package offline coldstart
 
 $(STAMP): setup.cfg pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,47 @@ faults: $(STAMP)  ## answer time of each Cognito fault, with the default timeout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage *.egg-info
+	rm -rf $(OFFLINE_VENV) node_modules .serverless
+
+# --- Deployment (README "Deployment") --------------------------------------------
+# The Lambda runtime is Python 3.12: python3.12 on PATH, else the newest pyenv 3.12.
+ifndef PYTHON312
+PYTHON312 := $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || \
+	PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12(\.[0-9]+)?$$' | tail -1) \
+	pyenv which python3.12 2>/dev/null)
+endif
+export PYTHON312
+NODE_STAMP := node_modules/.installed-stamp
+OFFLINE_VENV := .venv-offline
+OFFLINE_STAMP := $(OFFLINE_VENV)/.installed-stamp
+SLS := node node_modules/serverless/bin/serverless.js
+EXAMPLE_PARAMS := --param RegionParameter=us-east-1 \
+	--param CognitoUserPoolIdParameter=us-east-1_EXAMPLE01 \
+	--param CognitoAppClientIdParameter=1example23456789abcdefghij \
+	--param CognitoAutoconfirmUserParameter=false
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The handler's interpreter under serverless-offline: Python 3.12 with the runtime deps.
+$(OFFLINE_STAMP): requirements.txt
+	@test -n "$(PYTHON312)" || { echo "no Python 3.12 found (python3.12 on PATH, or pyenv)" >&2; exit 1; }
+	$(PYTHON312) -m venv $(OFFLINE_VENV)
+	$(OFFLINE_VENV)/bin/python -m pip install -q -r requirements.txt
+	touch $@
+
+deploy-tools: $(NODE_STAMP) $(OFFLINE_STAMP)  ## npm ci + the Python 3.12 venv
+
+package: $(NODE_STAMP)  ## build .serverless/ (zip + CloudFormation) with example parameters, offline
+	@test -n "$(PYTHON312)" || { echo "no Python 3.12 found (python3.12 on PATH, or pyenv)" >&2; exit 1; }
+	$(SLS) package --stage prod $(EXAMPLE_PARAMS)
+	@$(PYTHON) -c "import os, zipfile; z = zipfile.ZipFile('.serverless/cognito-proxy.zip'); \
+	print(f'.serverless/cognito-proxy.zip: {os.path.getsize(z.filename) / 2**20:.2f} MiB zipped, ' \
+	f'{sum(i.file_size for i in z.infolist()) / 2**20:.2f} MiB unzipped, {len(z.infolist())} files')"
+
+offline: $(STAMP) $(NODE_STAMP) $(OFFLINE_STAMP)  ## serverless-offline on 127.0.0.1:3000 against an embedded moto
+	$(BIN)/python deploy/offline.py
+
+coldstart: $(STAMP) $(OFFLINE_STAMP)  ## fresh-process start-up of wsgi.handler vs direct boto3, on 3.12
+	$(BIN)/python bench/coldstart.py --python $(OFFLINE_VENV)/bin/python

@@ -1,0 +1,295 @@
+"""The deployment artefact: `serverless package` for real, with no AWS access, inspected.
+
+The zip must hold the app and its runtime requirements only, built for the function's
+platform, with bytecode Lambda can use; the CloudFormation template must wire the
+handler, the routes, the stage limits and a least-privilege role.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import botocore
+import botocore.session
+import pytest
+from deploy_support import ROOT, DeployTools, ensure_deploy_tools, no_aws_environment
+
+from proxy_app.config import Config
+
+pytestmark = pytest.mark.slow
+
+REGION = "eu-west-1"
+POOL_ID = "eu-west-1_EXAMPLE01"
+CLIENT_ID = "1example23456789abcdefghij"
+PARAMS = {
+    "RegionParameter": REGION,
+    "CognitoUserPoolIdParameter": POOL_ID,
+    "CognitoAppClientIdParameter": CLIENT_ID,
+    "CognitoAutoconfirmUserParameter": "true",
+}
+ACCOUNT = "123456789012"
+MAX_ZIP_MIB = 9  # boto3 bundled by mistake would make it ~25 MiB
+ELF_MACHINE_AARCH64 = 183
+PYC_CHECKED_HASH = 0b11
+
+
+@dataclass(frozen=True)
+class Package:
+    zip: zipfile.ZipFile
+    zip_bytes: int
+    template: dict[str, Any]
+
+    @property
+    def names(self) -> list[str]:
+        return self.zip.namelist()
+
+    def resources(self, kind: str) -> dict[str, Any]:
+        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == kind}
+
+
+def _param_args(params: dict[str, str]) -> list[str]:
+    return [arg for name, value in params.items() for arg in ("--param", f"{name}={value}")]
+
+
+def _serverless(tools: DeployTools, *args: str, timeout: float = 300) -> Any:
+    return subprocess.run(
+        ["node", str(tools.serverless), *args],
+        cwd=ROOT,
+        env=no_aws_environment({"PYTHON312": str(tools.python312)}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def tools() -> DeployTools:
+    return ensure_deploy_tools()
+
+
+@pytest.fixture(scope="module")
+def package(
+    tools: DeployTools, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Package]:
+    """Run `serverless package --stage prod` into a fresh folder, no AWS credentials."""
+    out = tmp_path_factory.mktemp("serverless-package")
+    result = _serverless(
+        tools, "package", "--stage", "prod", "--package", str(out), *_param_args(PARAMS)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    archive = out / "cognito-proxy.zip"
+    template = json.loads((out / "cloudformation-template-update-stack.json").read_text())
+    with zipfile.ZipFile(archive) as opened:
+        yield Package(opened, archive.stat().st_size, template)
+
+
+def _printed(tools: DeployTools, params: dict[str, str]) -> Any:
+    return _serverless(tools, "print", "--stage", "prod", "--format", "json", *_param_args(params))
+
+
+class TestZip:
+    def test_holds_the_app_and_its_runtime_requirements(self, package: Package) -> None:
+        names = set(package.names)
+        app_modules = {
+            path.relative_to(ROOT).as_posix() for path in (ROOT / "proxy_app").rglob("*.py")
+        }
+        assert "wsgi.py" in names
+        assert app_modules <= names
+        for requirement in ("flask", "werkzeug", "apig_wsgi", "jwt", "marshmallow", "apispec",
+                            "cryptography"):
+            assert f"{requirement}/__init__.py" in names, requirement
+
+    def test_holds_no_tests_tools_sdk_or_local_state(self, package: Package) -> None:
+        forbidden = (
+            "tests/", "bench/", "deploy/", "moto/", "pytest/", "_pytest/", "pytest_cov/",
+            "mypy/", "ruff/", "node_modules/", ".venv", ".serverless/", ".git", "boto3/",
+            "botocore/", "s3transfer/", "conftest",
+        )
+        found = sorted({n for n in package.names if n.startswith(forbidden)})
+        assert found == []
+        top_level = {name.split("/")[0] for name in package.names}
+        assert not any(name.startswith(("moto-", "pytest-", "boto3-")) for name in top_level)
+
+    def test_is_small_and_reports_its_size(
+        self, package: Package, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        unzipped = sum(info.file_size for info in package.zip.infolist())
+        with capsys.disabled():
+            print(
+                f"\n[deploy] cognito-proxy.zip: {package.zip_bytes / 2**20:.2f} MiB zipped, "
+                f"{unzipped / 2**20:.2f} MiB unzipped, {len(package.names)} files"
+            )
+        assert package.zip_bytes < MAX_ZIP_MIB * 2**20
+
+    def test_native_extensions_are_built_for_arm64(self, package: Package) -> None:
+        libraries = [name for name in package.names if name.endswith(".so")]
+        assert libraries, "cryptography ships a compiled extension"
+        for name in libraries:
+            header = package.zip.read(name)[:20]
+            assert header[:4] == b"\x7fELF", name
+            assert int.from_bytes(header[18:20], "little") == ELF_MACHINE_AARCH64, name
+            assert "x86_64" not in name, name
+
+    def test_bytecode_is_hash_checked_against_the_shipped_sources(
+        self, package: Package, tools: DeployTools
+    ) -> None:
+        """Timestamp .pyc files are stale once unzipped; hash-checked ones stay valid."""
+        names = set(package.names)
+        pycs = sorted(name for name in names if name.endswith(".pyc"))
+        assert any(name.startswith("flask/__pycache__/") for name in pycs)
+        pairs = {}
+        for name in pycs:
+            assert ".cpython-312." in name, name
+            assert int.from_bytes(package.zip.read(name)[4:8], "little") == PYC_CHECKED_HASH, name
+            folder, _, file = name.rpartition("__pycache__/")
+            pairs[name] = f"{folder}{file.split('.')[0]}.py"
+            assert pairs[name] in names, name
+        # The hash is keyed by the interpreter's magic number: ask Python 3.12 itself.
+        check = subprocess.run(
+            [str(tools.python312), "-c", _CHECK_PYC_HASHES, package.zip.filename or ""],
+            input=json.dumps(pairs),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
+        assert json.loads(check.stdout) == {"checked": len(pairs), "stale": []}
+        for module in [n for n in names if n.startswith("proxy_app/") and n.endswith(".py")]:
+            folder, _, file = module.rpartition("/")
+            assert f"{folder}/__pycache__/{file[:-3]}.cpython-312.pyc" in names, module
+
+
+_CHECK_PYC_HASHES = """
+import importlib.util, json, sys, zipfile
+pairs = json.load(sys.stdin)
+with zipfile.ZipFile(sys.argv[1]) as z:
+    stale = [pyc for pyc, py in pairs.items()
+             if z.read(pyc)[8:16] != importlib.util.source_hash(z.read(py))]
+print(json.dumps({"checked": len(pairs), "stale": stale}))
+"""
+
+
+class TestTemplate:
+    def test_function_handler_runtime_and_architecture(self, package: Package) -> None:
+        (function,) = package.resources("AWS::Lambda::Function").values()
+        properties = function["Properties"]
+        assert properties["Handler"] == "wsgi.handler"
+        assert properties["Runtime"] == "python3.12"
+        assert properties["Architectures"] == ["arm64"]
+        assert 0 < properties["Timeout"] < 30  # under the HTTP API's integration limit
+
+    def test_environment_is_the_configuration_the_app_reads(self, package: Package) -> None:
+        (function,) = package.resources("AWS::Lambda::Function").values()
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["COGNITO_APP_CLIENT_SECRET"] == ""
+        config = Config.from_env({**variables, "AWS_LAMBDA_FUNCTION_NAME": "cognito-proxy"})
+        assert config.in_lambda
+        assert (config.region, config.user_pool_id, config.app_client_id) == (
+            REGION, POOL_ID, CLIENT_ID
+        )
+        assert config.autoconfirm_user is True
+        assert config.app_client_secret is None
+        assert config.endpoint_url is None
+
+    def test_api_routes_go_to_the_function_with_payload_v2(self, package: Package) -> None:
+        routes = package.resources("AWS::ApiGatewayV2::Route").values()
+        assert sorted(route["Properties"]["RouteKey"] for route in routes) == [
+            "ANY /",
+            "ANY /{proxy+}",
+        ]
+        (integration,) = package.resources("AWS::ApiGatewayV2::Integration").values()
+        assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
+        assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+        assert "CorsConfiguration" not in package.template["Resources"]["HttpApi"]["Properties"]
+
+    def test_stage_is_throttled_and_logs_expire(self, package: Package) -> None:
+        (stage,) = package.resources("AWS::ApiGatewayV2::Stage").values()
+        settings = stage["Properties"]["DefaultRouteSettings"]
+        assert settings["ThrottlingRateLimit"] > 0
+        assert settings["ThrottlingBurstLimit"] >= settings["ThrottlingRateLimit"]
+        groups = package.resources("AWS::Logs::LogGroup").values()
+        assert len(groups) == 2  # the function's and the API's access log
+        assert all(group["Properties"]["RetentionInDays"] > 0 for group in groups)
+
+    def test_role_allows_exactly_the_admin_actions_the_gateway_calls(
+        self, package: Package
+    ) -> None:
+        (role,) = package.resources("AWS::IAM::Role").values()
+        assert "ManagedPolicyArns" not in role["Properties"]
+        statements = [
+            statement
+            for policy in role["Properties"]["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ]
+        cognito = [s for s in statements if any(a.startswith("cognito-idp:") for a in s["Action"])]
+        assert len(cognito) == 1
+        (statement,) = cognito
+        assert statement["Effect"] == "Allow"
+        assert set(statement["Action"]) == _iam_actions_the_gateway_needs()
+        resource = statement["Resource"]
+        assert _render(resource) == f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{POOL_ID}"
+        for each in statements:
+            assert not any("*" in action for action in each["Action"]), each
+
+
+class TestParameters:
+    def test_client_secret_is_a_deploy_time_ssm_reference(self, tools: DeployTools) -> None:
+        name = "/cognito-proxy/prod/app-client-secret"
+        result = _printed(tools, {**PARAMS, "CognitoAppClientSecretSsmParameter": name})
+        assert result.returncode == 0, result.stderr
+        environment = json.loads(result.stdout)["provider"]["environment"]
+        assert environment["COGNITO_APP_CLIENT_SECRET"] == f"{{{{resolve:ssm:{name}}}}}"
+
+    @pytest.mark.parametrize(
+        "missing", ["RegionParameter", "CognitoUserPoolIdParameter", "CognitoAppClientIdParameter"]
+    )
+    def test_a_missing_required_parameter_stops_the_build(
+        self, tools: DeployTools, missing: str
+    ) -> None:
+        params = {k: v for k, v in PARAMS.items() if k != missing}
+        result = _printed(tools, params)
+        assert result.returncode != 0
+        assert 'Value not found at "param" source' in result.stdout + result.stderr
+
+
+def _iam_actions_the_gateway_needs() -> set[str]:
+    """The Cognito operations proxy_app/cognito.py calls that IAM governs (signed ones)."""
+    source = (ROOT / "proxy_app" / "cognito.py").read_text()
+    called = {
+        node.func.attr
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "client"
+    }
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    operations = {botocore.xform_name(name): name for name in model.operation_names}
+    assert called and called <= operations.keys(), called - operations.keys()
+    return {
+        f"cognito-idp:{operations[name]}"
+        for name in called
+        if model.operation_model(operations[name]).auth_type != "none"
+    }
+
+
+def _render(value: Any) -> str:
+    """Render the few intrinsic functions a resource ARN may use, for one fake account."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_render(part) for part in parts)
+    pseudo = {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT, "AWS::Region": REGION}
+    if "Ref" in value and value["Ref"] in pseudo:
+        return pseudo[value["Ref"]]
+    raise AssertionError(f"unexpected intrinsic in a Cognito resource: {value}")
+
