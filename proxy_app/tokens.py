@@ -180,7 +180,8 @@ class JwksCache:
                     break
                 size += len(chunk)
                 if size > MAX_JWKS_BYTES:
-                    raise OSError("jwks document too large")
+                    log.warning("jwks document too large", extra={"jwksUrl": self.url})
+                    raise from_cognito("InvalidJwks", "")
                 chunks.append(chunk)
         return b"".join(chunks)
 

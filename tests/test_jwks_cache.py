@@ -133,11 +133,11 @@ def test_concurrent_first_requests_fetch_once(
         start.wait()
         statuses.append(_valid(client, token).status_code)
 
-    threads = [threading.Thread(target=request) for _ in range(8)]
+    threads = [threading.Thread(target=request, daemon=True) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(30)
     assert statuses == [200] * 8
     assert keys.count() == 1
 
@@ -152,7 +152,7 @@ def test_requests_waiting_on_a_failed_fetch_share_its_failure() -> None:
         def _download(self) -> bytes:
             downloads.append(1)
             entered.set()
-            release.wait()
+            release.wait(10)
             raise TimeoutError("key server did not answer")
 
     cache = DeadKeyServer("http://127.0.0.1:9/jwks.json", 0.1, 0.2)
@@ -176,15 +176,15 @@ def test_requests_waiting_on_a_failed_fetch_share_its_failure() -> None:
         except ApiError as error:
             errors[threading.current_thread().name] = error
 
-    first = threading.Thread(target=get, name="first")
-    second = threading.Thread(target=get, name="second")
+    first = threading.Thread(target=get, name="first", daemon=True)
+    second = threading.Thread(target=get, name="second", daemon=True)
     first.start()
     assert entered.wait(5)
     second.start()
     assert waiting.wait(5)
     release.set()
-    first.join()
-    second.join()
+    first.join(10)
+    second.join(10)
     assert downloads == [1]
     assert {name: e.code for name, e in errors.items()} == {
         "first": "UpstreamUnavailable",
@@ -209,6 +209,28 @@ def test_unreachable_key_server_is_503(
         url = server.url  # stopped at the end of the block: nothing listens there any more
     app = make_app(jwks_url_override=url, jwks_connect_timeout=0.2, jwks_total_timeout=0.5)
     problem(_valid(app.test_client(), mint(claims)), 503, "UpstreamUnavailable")
+
+
+def test_trickling_key_server_is_cut_off_at_the_total_timeout(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
+) -> None:
+    # Every byte arrives well inside the idle timeout; only the total deadline stops it.
+    keys.trickle = 0.01
+    app = make_app(jwks_url_override=keys.url, jwks_connect_timeout=1.0, jwks_total_timeout=0.2)
+    problem(_valid(app.test_client(), mint(claims)), 503, "UpstreamUnavailable")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"keys": {"dummy": 1}}', b"[]", b'{"keys": [' + b'{"kid": "k"},' * 30000 + b"{}]}"],
+    ids=["keys-not-a-list", "not-an-object", "too-large"],
+)
+def test_key_set_that_is_not_one_is_502(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any], body: bytes
+) -> None:
+    keys.body = body
+    client = make_app(jwks_url_override=keys.url).test_client()
+    problem(_valid(client, mint(claims)), 502, "UpstreamError")
 
 
 def test_key_server_recovers_after_a_failure(

@@ -335,6 +335,22 @@ class TestForgeries:
         header, _, signature = mint(claims).split(".")
         _refused(client, cognito, route, victim, f"{header}.{b64(text)}.{signature}", "malformed")
 
+    @pytest.mark.parametrize("missing", ["sub", "cognito:username"])
+    def test_signed_token_naming_no_user(
+        self, client: FlaskClient, cognito: Any, route: str, victim: Victim, missing: str
+    ) -> None:
+        claims = victim.claims("id")
+        del claims[missing]
+        token = mint(claims)
+        _refused(client, cognito, route, victim, token, "malformed")
+
+    def test_non_json_constant_in_the_payload(
+        self, client: FlaskClient, cognito: Any, route: str, victim: Victim
+    ) -> None:
+        text = json.dumps(victim.claims("id"))[:-1] + ', "exp": NaN}'
+        header, _, signature = mint(victim.claims("id")).split(".")
+        _refused(client, cognito, route, victim, f"{header}.{b64(text)}.{signature}", "malformed")
+
     def test_critical_header_extension(
         self, client: FlaskClient, cognito: Any, route: str, victim: Victim
     ) -> None:

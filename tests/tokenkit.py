@@ -151,6 +151,7 @@ class JwksServer:
     status: int = 200
     body: bytes | None = None  # served instead of the document when set
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between single bytes of the body
     gets: int = 0
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -176,7 +177,13 @@ def jwks_server(document: dict[str, Any] | None = None) -> Iterator[JwksServer]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if not state.trickle:
+                self.wfile.write(body)
+                return
+            for index in range(len(body)):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(state.trickle)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
