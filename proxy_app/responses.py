@@ -8,13 +8,13 @@ from flask import Response, json
 from marshmallow import Schema
 
 from proxy_app.cognito import unexpected_answer
+from proxy_app.inputs import schema_instance
 
 
 def json_response(schema_class: type[Schema], body: dict[str, Any], status: int = 200) -> Response:
     """Dump a body through its schema and answer it as JSON."""
-    return Response(
-        json.dumps(schema_class().dump(body)), status=status, mimetype="application/json"
-    )
+    payload = json.dumps(schema_instance(schema_class).dump(body))
+    return Response(payload, status=status, mimetype="application/json")
 
 
 def code_delivery(details: dict[str, Any] | None) -> dict[str, Any] | None:
