@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-tokens clean
 
 $(STAMP): setup.cfg pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: lint  ## ruff, mypy, then the test suite
 
 bench: $(STAMP)  ## proxy overhead against direct boto3 calls
 	$(BIN)/python bench/overhead.py
+
+bench-tokens: $(STAMP)  ## token verification cost against a bare route plus a bare jwt.decode
+	$(BIN)/python bench/tokens.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage *.egg-info
