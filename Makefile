@@ -31,6 +31,9 @@ load: $(STAMP)  ## 50 users for 60 s against gunicorn + a standalone moto (a ben
 faults: $(STAMP)  ## answer time of each Cognito fault, with the default timeouts
 	$(BIN)/python bench/faults.py
 
+bench-tokens: $(STAMP)  ## token verification cost against a bare route plus a bare jwt.decode
+	$(BIN)/python bench/tokens.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage *.egg-info
 	rm -rf $(OFFLINE_VENV) node_modules .serverless

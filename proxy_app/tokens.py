@@ -1,19 +1,29 @@
-"""JWT verification against the pool's JWKS, with its cache policy."""
+"""JWT verification against the pool's JWKS, with its cache policy.
+
+The checks follow awslabs/aws-jwt-verify, in a fixed order so that every refusal names
+one reason: shape and size, algorithm, key id, signature, issuer, token use, client,
+then expiry, not-before and issued-at. PyJWT parses the keys and checks the signature;
+this module owns only the parsing order and the JWKS cache policy.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import http.client
 import json
 import logging
+import math
+import re
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import jwt
-from jwt.exceptions import InvalidSignatureError, PyJWKError, PyJWTError
 
 from proxy_app.config import Config
 from proxy_app.errors import ApiError, from_cognito, invalid_token, upstream_unavailable
@@ -25,8 +35,14 @@ MAX_TOKEN_BYTES = 8 * 1024
 MAX_JWKS_BYTES = 256 * 1024
 UNKNOWN_KID_REFETCH_SECONDS = 10.0
 ALGORITHM = "RS256"
+# Algorithms a JWK may name; a token's `alg` must still be RS256 and equal the key's.
+JWK_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
+MIN_RSA_BITS = 2048
 USERNAME_CLAIM: dict[TokenUse, str] = {"id": "cognito:username", "access": "username"}
 CLIENT_CLAIM: dict[TokenUse, str] = {"id": "aud", "access": "client_id"}
+# Compact JWS: base64url header and payload, and a base64url signature (empty only for
+# `alg: none`, which is then refused by name). No padding, no white space.
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,14 @@ class VerifiedToken:
     scopes: list[str]
     claims: dict[str, Any]
     raw: str
+
+
+@dataclass(frozen=True)
+class _Jws:
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
 
 
 class JwksCache:
@@ -60,6 +84,8 @@ class JwksCache:
         self._clock = clock
         self._keys: dict[str, jwt.PyJWK] | None = None
         self._last_fetch: float | None = None
+        self._last_fetch_failed = False
+        self._generation = 0  # fetch attempts finished
         self._lock = threading.Lock()
         self.fetch_count = 0
 
@@ -79,7 +105,13 @@ class JwksCache:
         keys = self._keys
         if keys is not None and kid in keys:
             return keys[kid]
+        seen = self._generation
         with self._lock:
+            if self._generation != seen:
+                # Another request fetched while this one waited: share its outcome.
+                if self._last_fetch_failed:
+                    raise upstream_unavailable()
+                return (self._keys or {}).get(kid)
             keys = self._keys
             if keys is not None and kid in keys:
                 return keys[kid]
@@ -95,11 +127,26 @@ class JwksCache:
 
     def _fetch(self) -> dict[str, jwt.PyJWK]:
         self._last_fetch = self._clock()
+        self._last_fetch_failed = True
         self.fetch_count += 1
+        try:
+            keys = self._fetch_keys()
+        finally:
+            # Bumped when the attempt ends, so requests that waited for it share its outcome.
+            self._generation += 1
+        self._keys = keys
+        self._last_fetch_failed = False
+        return keys
+
+    def _fetch_keys(self) -> dict[str, jwt.PyJWK]:
         started = time.monotonic()
         try:
             body = self._download()
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        except urllib.error.HTTPError as exc:
+            log.warning("jwks fetch refused", extra={"jwksUrl": self.url, "status": exc.code})
+            raise from_cognito("JwksUnavailable", "") from None
+        except (OSError, http.client.HTTPException) as exc:
+            # URLError and socket timeouts are OSErrors; a garbled answer is HTTPException.
             log.warning(
                 "jwks fetch failed",
                 extra={"jwksUrl": self.url, "error": type(exc).__name__},
@@ -114,24 +161,27 @@ class JwksCache:
                 "latencyMs": round((time.monotonic() - started) * 1000, 1),
             },
         )
-        self._keys = keys
         return keys
 
     def _download(self) -> bytes:
+        # The socket timeout bounds the connection and every wait for bytes; the deadline
+        # bounds the whole body, so a trickling server cannot hold a request for long.
         deadline = time.monotonic() + self._total_timeout
+        timeout = min(self._connect_timeout, self._total_timeout)
         request = urllib.request.Request(self.url, headers={"Accept": "application/json"})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=self._connect_timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             chunks: list[bytes] = []
             size = 0
             while True:
                 if time.monotonic() > deadline:
                     raise TimeoutError("jwks download took too long")
-                chunk = response.read(16 * 1024)
+                chunk = response.read1(16 * 1024)
                 if not chunk:
                     break
                 size += len(chunk)
                 if size > MAX_JWKS_BYTES:
-                    raise OSError("jwks document too large")
+                    log.warning("jwks document too large", extra={"jwksUrl": self.url})
+                    raise from_cognito("InvalidJwks", "")
                 chunks.append(chunk)
         return b"".join(chunks)
 
@@ -146,15 +196,31 @@ class JwksCache:
             raise from_cognito("InvalidJwks", "") from None
         keys: dict[str, jwt.PyJWK] = {}
         for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
-                continue
-            if entry.get("kty") != "RSA" or entry.get("use", "sig") != "sig":
-                continue
-            try:
-                keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=entry.get("alg") or ALGORITHM)
-            except PyJWKError:
-                log.warning("jwks key skipped", extra={"kid": entry["kid"][:64]})
+            key = _signing_key(entry)
+            if key is not None:
+                keys[entry["kid"]] = key
         return keys
+
+
+def _signing_key(entry: Any) -> jwt.PyJWK | None:
+    """Turn one JWKS entry into a key, or None for an entry that cannot sign our tokens."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
+        return None
+    algorithm = entry.get("alg", ALGORITHM)
+    if entry.get("kty") != "RSA" or entry.get("use", "sig") != "sig":
+        return None
+    if algorithm not in JWK_ALGORITHMS:
+        log.warning("jwks key skipped", extra={"kid": entry["kid"][:64], "alg": str(algorithm)})
+        return None
+    try:
+        key = jwt.PyJWK(entry, algorithm=algorithm)
+    except (jwt.PyJWTError, ValueError, TypeError):
+        log.warning("jwks key skipped", extra={"kid": entry["kid"][:64]})
+        return None
+    if getattr(key.key, "key_size", 0) < MIN_RSA_BITS:
+        log.warning("jwks key too short", extra={"kid": entry["kid"][:64]})
+        return None
+    return key
 
 
 class TokenVerifier:
@@ -176,57 +242,23 @@ class TokenVerifier:
 
     def verify(self, token: str, expected_use: TokenUse) -> VerifiedToken:
         """Check a token in a fixed order; raise 401 InvalidToken with the failing reason."""
-        if len(token) > MAX_TOKEN_BYTES:
-            raise invalid_token("malformed", "The token is too large.")
-        header = self._header(token)
-        alg = header.get("alg")
+        jws = _parse(token)
+        alg = jws.header.get("alg")
+        # RS256 only: refuses `none`, HMAC with the public key as secret, and swaps.
         if alg != ALGORITHM:
             raise invalid_token("unsupported_alg", "The token's algorithm is not accepted.")
-        kid = header.get("kid")
+        kid = jws.header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise invalid_token("unknown_kid", "The token names no signing key.")
         key = self.jwks.get(kid)
         if key is None:
             raise invalid_token("unknown_kid", "The token's signing key is not the pool's.")
-        if key.algorithm_name != ALGORITHM:
+        if key.algorithm_name != alg:
             raise invalid_token("unsupported_alg", "The token's algorithm is not the key's.")
-        claims = self._signed_claims(token, key)
-        self._check_claims(claims, expected_use)
-        return _verified(claims, expected_use, token)
-
-    def _header(self, token: str) -> dict[str, Any]:
-        parts = token.split(".")
-        if len(parts) != 3 or not all(parts):
-            raise invalid_token("malformed", "The token is not a JWT.")
-        try:
-            header = jwt.get_unverified_header(token)
-        except PyJWTError:
-            raise invalid_token("malformed", "The token is not a JWT.") from None
-        return header
-
-    def _signed_claims(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
-        try:
-            claims = jwt.decode(
-                token,
-                key=key,
-                algorithms=[ALGORITHM],
-                # Claims are checked below, in the order that gives each failure its reason.
-                options={
-                    "verify_signature": True,
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
-        except InvalidSignatureError:
-            raise invalid_token("bad_signature", "The token's signature is not valid.") from None
-        except PyJWTError:
-            raise invalid_token("malformed", "The token is not a JWT.") from None
-        if not isinstance(claims, dict):
-            raise invalid_token("malformed", "The token's payload is not an object.")
-        return claims
+        if not key.Algorithm.verify(jws.signing_input, key.key, jws.signature):
+            raise invalid_token("bad_signature", "The token's signature is not valid.")
+        self._check_claims(jws.claims, expected_use)
+        return _verified(jws.claims, expected_use, token)
 
     def _check_claims(self, claims: dict[str, Any], expected_use: TokenUse) -> None:
         if claims.get("iss") != self._issuer:
@@ -237,7 +269,7 @@ class TokenVerifier:
             raise invalid_token("wrong_client", "The token was issued to another app client.")
         now = self._clock()
         exp = claims.get("exp")
-        if not isinstance(exp, int | float) or isinstance(exp, bool):
+        if not _is_time(exp):
             raise invalid_token("malformed", "The token has no expiry.")
         if now >= exp + self._leeway:
             raise invalid_token("expired", "The token has expired.")
@@ -245,7 +277,7 @@ class TokenVerifier:
             value = claims.get(name)
             if value is None:
                 continue
-            if not _is_number(value):
+            if not _is_time(value):
                 raise invalid_token("malformed", f"The token's {name} is not a time.")
             if value > now + self._leeway:
                 raise invalid_token("not_yet_valid", "The token is not valid yet.")
@@ -255,8 +287,62 @@ class TokenVerifier:
             raise invalid_token("malformed", "The token names no user.")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _parse(token: str) -> _Jws:
+    """Split and decode a compact JWS, refusing anything that is not one."""
+    # Size first, before any parsing: a str longer than the limit in characters is at
+    # least as long in bytes, and the pattern below admits only ASCII.
+    if len(token) > MAX_TOKEN_BYTES:
+        raise invalid_token("malformed", "The token is too large.")
+    if not _COMPACT_JWS.fullmatch(token):
+        raise invalid_token("malformed", "The token is not a JWT.")
+    header_part, payload_part, signature_part = token.split(".")
+    header = _json_object(header_part)
+    claims = _json_object(payload_part)
+    if "crit" in header:
+        raise invalid_token("malformed", "The token requires extensions this service lacks.")
+    return _Jws(
+        header=header,
+        claims=claims,
+        signing_input=f"{header_part}.{payload_part}".encode("ascii"),
+        signature=_base64url(signature_part),
+    )
+
+
+def _base64url(part: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        raise invalid_token("malformed", "The token is not a JWT.") from None
+
+
+def _json_object(part: str) -> dict[str, Any]:
+    try:
+        value = json.loads(
+            _base64url(part), object_pairs_hook=_no_duplicates, parse_constant=_no_constant
+        )
+    except (ValueError, RecursionError):
+        raise invalid_token("malformed", "The token is not a JWT.") from None
+    if not isinstance(value, dict):
+        raise invalid_token("malformed", "The token's header or payload is not an object.")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two values for one claim (say two `iss`) would let parsers disagree: refuse both.
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate member")
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_time(value: Any) -> TypeGuard[float]:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    )
 
 
 def _verified(claims: dict[str, Any], token_use: TokenUse, raw: str) -> VerifiedToken:
@@ -275,7 +361,27 @@ def _verified(claims: dict[str, Any], token_use: TokenUse, raw: str) -> Verified
     )
 
 
-def require_groups(token: VerifiedToken, groups: frozenset[str]) -> None:
-    """Refuse a token whose user is in none of the groups (for admin routes)."""
-    if groups and not groups.intersection(token.groups):
-        raise ApiError(403, "Forbidden", "Forbidden", "The token's user lacks a required group.")
+def require_groups(token: VerifiedToken, groups: Iterable[str]) -> None:
+    """Refuse (403) a token whose user is in none of the groups; no groups, no demand."""
+    wanted = frozenset(groups)
+    if wanted and wanted.isdisjoint(token.groups):
+        raise ApiError(
+            403,
+            "Forbidden",
+            "Forbidden",
+            "The token's user is in none of the groups this route requires.",
+            reason="missing_group",
+        )
+
+
+def require_scopes(token: VerifiedToken, scopes: Iterable[str]) -> None:
+    """Refuse (403) a token that carries none of the scopes; no scopes, no demand."""
+    wanted = frozenset(scopes)
+    if wanted and wanted.isdisjoint(token.scopes):
+        raise ApiError(
+            403,
+            "Forbidden",
+            "Forbidden",
+            "The token carries none of the scopes this route requires.",
+            reason="missing_scope",
+        )

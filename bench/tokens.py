@@ -1,0 +1,161 @@
+"""What token verification costs: GET /token/valid against its two parts done bare.
+
+Measured in one run, in this process, alternately (warm, JWKS already cached):
+- GET /token/valid with an id token through `wsgi.handler` (API Gateway v2 events);
+- a bare Flask route (returns a constant) on the same app, through the same handler;
+- a bare `jwt.decode` of the same token with the same key (signature, exp, iss, aud).
+Prints requests per second of each and the ratio of ours to (bare route + bare decode).
+
+    .venv/bin/python bench/tokens.py [--requests 2000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jwt
+from moto.server import ThreadedMotoServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+REGION = "us-east-1"
+PASSWORD = "Str0ng-Passw0rd!"
+
+
+def per_request(call: Callable[[], object], count: int) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        call()
+    return (time.perf_counter() - started) / count
+
+
+def event(path: str, headers: dict[str, str]) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1"},
+            "requestId": "bench",
+        },
+        "isBase64Encoded": False,
+    }
+
+
+def id_token(endpoint: str) -> tuple[str, str, str]:
+    """Create a pool, a client and a user in moto; return (pool, client, id token)."""
+    cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
+    pool = cognito.create_user_pool(PoolName="bench")["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(UserPoolId=pool, ClientName="bench")[
+        "UserPoolClient"
+    ]["ClientId"]
+    username = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(
+        UserPoolId=pool, Username=username, Password=PASSWORD, Permanent=True
+    )
+    result = cognito.admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=client,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )
+    return pool, client, result["AuthenticationResult"]["IdToken"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="calls per round and side")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    for name, value in (("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench"),
+                        ("AWS_DEFAULT_REGION", REGION)):
+        os.environ.setdefault(name, value)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request lines
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        pool, client_id, token = id_token(endpoint)
+        os.environ.update(
+            REGION_NAME=REGION,
+            COGNITO_USER_POOL_ID=pool,
+            COGNITO_APP_CLIENT_ID=client_id,
+            COGNITO_ENDPOINT_URL=endpoint,
+            LOG_LEVEL="INFO",
+        )
+        wsgi = importlib.import_module("wsgi")
+
+        @wsgi.app.get("/bench/bare")
+        def bare() -> dict[str, bool]:
+            return {"ok": True}
+
+        verifier = wsgi.app.extensions["token_verifier"]
+        valid_event = event("/token/valid", {"idtoken": token})
+        bare_event = event("/bench/bare", {"idtoken": token})
+
+        def ours() -> None:
+            response = wsgi.handler(valid_event, None)
+            assert response["statusCode"] == 200, response
+
+        def bare_route() -> None:
+            response = wsgi.handler(bare_event, None)
+            assert response["statusCode"] == 200, response
+
+        issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{pool}"
+
+        with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+            ours()  # fetches the JWKS once; every later call uses the cache
+            key = verifier.jwks.get("dummy")
+
+            def bare_decode() -> None:
+                jwt.decode(token, key=key, algorithms=["RS256"], audience=client_id,
+                           issuer=issuer)
+
+            for call in (ours, bare_route, bare_decode):
+                per_request(call, 200)
+            times: dict[str, list[float]] = {"ours": [], "route": [], "decode": []}
+            for _ in range(args.rounds):
+                times["ours"].append(per_request(ours, args.requests))
+                times["route"].append(per_request(bare_route, args.requests))
+                times["decode"].append(per_request(bare_decode, args.requests))
+        assert verifier.jwks.fetch_count == 1
+    finally:
+        server.stop()
+
+    ours_s, route_s, decode_s = (statistics.median(times[k]) for k in ("ours", "route", "decode"))
+    ratio = ours_s / (route_s + decode_s)
+    print(f"GET /token/valid through wsgi.handler : {1 / ours_s:9.0f} req/s "
+          f"({ours_s * 1e6:7.1f} us/request)")
+    print(f"bare Flask route through wsgi.handler : {1 / route_s:9.0f} req/s "
+          f"({route_s * 1e6:7.1f} us/request)")
+    print(f"bare jwt.decode, same token and key   : {1 / decode_s:9.0f} /s    "
+          f"({decode_s * 1e6:7.1f} us/call)")
+    print(f"ratio ours / (bare route + bare decode): {ratio:8.3f}  (aim: <= 1.5)")
+    print(json.dumps({
+        "requests": args.requests * args.rounds,
+        "token_valid_rps": round(1 / ours_s),
+        "bare_route_rps": round(1 / route_s),
+        "bare_decode_per_s": round(1 / decode_s),
+        "ratio": round(ratio, 3),
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""The JWKS cache policy: one lazy fetch, a 10 s window for unknown kids, short timeouts.
+
+Keys come from a small local HTTP server that serves moto's public key set and counts
+the GETs it answers; the app is pointed at it with `jwks_url_override`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from conftest import Pool, problem
+from flask import Flask
+from flask.testing import FlaskClient
+from tokenkit import (
+    JwksServer,
+    claims_for,
+    hanging_server,
+    hs256_with_public_key,
+    jwks_server,
+    mint,
+    moto_public_jwks,
+    other_private_key,
+    public_jwk,
+    unsigned,
+)
+
+from proxy_app.errors import ApiError
+from proxy_app.tokens import JwksCache, TokenVerifier
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def keys() -> Iterator[JwksServer]:
+    with jwks_server() as server:
+        yield server
+
+
+@pytest.fixture
+def claims(pool: Pool) -> dict[str, Any]:
+    return claims_for(pool, "id", "someone@example.com", "0f1e2d3c-0000-4000-8000-000000000000")
+
+
+def _valid(client: FlaskClient, token: str) -> Any:
+    return client.get("/token/valid", headers={"idToken": token})
+
+
+def _app_with_clock(make_app: Callable[..., Flask], url: str, clock: FakeClock) -> Flask:
+    app = make_app(jwks_url_override=url)
+    config = app.config["PROXY"]
+    app.extensions["token_verifier"] = TokenVerifier(
+        config,
+        jwks=JwksCache(url, config.jwks_connect_timeout, config.jwks_total_timeout, clock=clock),
+    )
+    return app
+
+
+def test_thousand_verifications_fetch_the_keys_once(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
+) -> None:
+    client = make_app(jwks_url_override=keys.url).test_client()
+    token = mint(claims)
+    assert keys.count() == 0  # lazily: creating the app fetched nothing
+    for _ in range(1000):
+        response = _valid(client, token)
+        assert response.status_code == 200, response.json
+    assert keys.count() == 1
+
+
+def test_unknown_kid_refetches_at_most_once_per_ten_seconds(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
+) -> None:
+    clock = FakeClock()
+    client = _app_with_clock(make_app, keys.url, clock).test_client()
+    known = mint(claims)
+    rotated = mint(claims, key=other_private_key(), kid="rotated")
+
+    assert _valid(client, known).status_code == 200
+    assert keys.count() == 1
+
+    clock.now += 10
+    assert problem(_valid(client, rotated), 401, "InvalidToken")["reason"] == "unknown_kid"
+    assert keys.count() == 2  # the one re-fetch of this window
+
+    for step in range(99):
+        clock.now += 0.1  # 9.9 s more: still inside the window
+        assert problem(_valid(client, rotated), 401, "InvalidToken")["reason"] == "unknown_kid"
+        assert _valid(client, known).status_code == 200, step  # known kids keep verifying
+    assert keys.count() == 2
+
+    # The pool rotates its keys; the next window's re-fetch finds the new one.
+    rotated_key = public_jwk(other_private_key(), "rotated")
+    keys.document = {"keys": [*moto_public_jwks()["keys"], rotated_key]}
+    clock.now += 0.1
+    assert _valid(client, rotated).status_code == 200
+    assert _valid(client, known).status_code == 200
+    assert keys.count() == 3
+
+
+def test_first_request_with_unknown_kid_fetches_once(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
+) -> None:
+    clock = FakeClock()
+    client = _app_with_clock(make_app, keys.url, clock).test_client()
+    stranger = mint(claims, key=other_private_key(), kid="stranger")
+    for _ in range(5):
+        assert problem(_valid(client, stranger), 401, "InvalidToken")["reason"] == "unknown_kid"
+    assert keys.count() == 1
+
+
+def test_concurrent_first_requests_fetch_once(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
+) -> None:
+    keys.delay = 0.3  # the first fetch is slow, so the others arrive while it runs
+    app = make_app(jwks_url_override=keys.url)
+    token = mint(claims)
+    start = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def request() -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(_valid(client, token).status_code)
+
+    threads = [threading.Thread(target=request, daemon=True) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert statuses == [200] * 8
+    assert keys.count() == 1
+
+
+def test_requests_waiting_on_a_failed_fetch_share_its_failure() -> None:
+    """One fetch at a time, and those who waited for it do not repeat it (no pile-up
+    of timeouts behind a dead key server)."""
+    entered, release, waiting = threading.Event(), threading.Event(), threading.Event()
+    downloads: list[int] = []
+
+    class DeadKeyServer(JwksCache):
+        def _download(self) -> bytes:
+            downloads.append(1)
+            entered.set()
+            release.wait(10)
+            raise TimeoutError("key server did not answer")
+
+    cache = DeadKeyServer("http://127.0.0.1:9/jwks.json", 0.1, 0.2)
+    real_lock = cache._lock
+
+    class ObservedLock:
+        def __enter__(self) -> None:
+            if threading.current_thread().name == "second":
+                waiting.set()
+            real_lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            real_lock.release()
+
+    cache._lock = ObservedLock()  # type: ignore[assignment]
+    errors: dict[str, ApiError] = {}
+
+    def get() -> None:
+        try:
+            cache.get("dummy")
+        except ApiError as error:
+            errors[threading.current_thread().name] = error
+
+    first = threading.Thread(target=get, name="first", daemon=True)
+    second = threading.Thread(target=get, name="second", daemon=True)
+    first.start()
+    assert entered.wait(5)
+    second.start()
+    assert waiting.wait(5)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert downloads == [1]
+    assert {name: e.code for name, e in errors.items()} == {
+        "first": "UpstreamUnavailable",
+        "second": "UpstreamUnavailable",
+    }
+
+
+def test_hanging_key_server_fails_with_503_not_a_hang(
+    make_app: Callable[..., Flask], claims: dict[str, Any]
+) -> None:
+    with hanging_server() as url:
+        app = make_app(jwks_url_override=url, jwks_connect_timeout=0.2, jwks_total_timeout=0.5)
+        response = _valid(app.test_client(), mint(claims))
+    problem(response, 503, "UpstreamUnavailable")
+    assert response.headers["Retry-After"] == "1"
+
+
+def test_unreachable_key_server_is_503(
+    make_app: Callable[..., Flask], claims: dict[str, Any]
+) -> None:
+    with jwks_server() as server:
+        url = server.url  # stopped at the end of the block: nothing listens there any more
+    app = make_app(jwks_url_override=url, jwks_connect_timeout=0.2, jwks_total_timeout=0.5)
+    problem(_valid(app.test_client(), mint(claims)), 503, "UpstreamUnavailable")
+
+
+def test_trickling_key_server_is_cut_off_at_the_total_timeout(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
+) -> None:
+    # Every byte arrives well inside the idle timeout; only the total deadline stops it.
+    keys.trickle = 0.01
+    app = make_app(jwks_url_override=keys.url, jwks_connect_timeout=1.0, jwks_total_timeout=0.2)
+    problem(_valid(app.test_client(), mint(claims)), 503, "UpstreamUnavailable")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"keys": {"dummy": 1}}', b"[]", b'{"keys": [' + b'{"kid": "k"},' * 30000 + b"{}]}"],
+    ids=["keys-not-a-list", "not-an-object", "too-large"],
+)
+def test_key_set_that_is_not_one_is_502(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any], body: bytes
+) -> None:
+    keys.body = body
+    client = make_app(jwks_url_override=keys.url).test_client()
+    problem(_valid(client, mint(claims)), 502, "UpstreamError")
+
+
+def test_key_server_recovers_after_a_failure(
+    make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
+) -> None:
+    client = make_app(jwks_url_override=keys.url).test_client()
+    keys.status = 404
+    problem(_valid(client, mint(claims)), 502, "UpstreamError")
+    keys.status, keys.body = 200, b"<html>not a key set</html>"
+    problem(_valid(client, mint(claims)), 502, "UpstreamError")
+    keys.body = None
+    assert _valid(client, mint(claims)).status_code == 200
+    assert keys.count() == 3
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        lambda c: unsigned(c),
+        lambda c: hs256_with_public_key(c),
+        lambda c: mint(c, alg="RS384"),
+        lambda c: "A" * 9000,
+        lambda c: "not.a.jwt!",
+        lambda c: mint(c, kid=None),
+    ],
+    ids=["alg-none", "hs256", "rs384", "oversized", "garbage", "no-kid"],
+)
+def test_refused_tokens_never_touch_the_network(
+    make_app: Callable[..., Flask],
+    keys: JwksServer,
+    claims: dict[str, Any],
+    token: Callable[[dict[str, Any]], str],
+) -> None:
+    client = make_app(jwks_url_override=keys.url).test_client()
+    problem(_valid(client, token(claims)), 401, "InvalidToken")
+    assert keys.count() == 0
+
+
+def _served_moto_key(**changes: Any) -> dict[str, Any]:
+    entry = {**moto_public_jwks()["keys"][0], **changes}
+    return {"keys": [{k: v for k, v in entry.items() if v is not None}]}
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        (_served_moto_key(alg="RS512"), "unsupported_alg"),  # token alg must equal the key's
+        (_served_moto_key(alg=None), None),  # a JWK that names no alg: RS256 is fine
+        (_served_moto_key(alg="HS256"), "unknown_kid"),  # not a usable signing key
+        (_served_moto_key(use="enc"), "unknown_kid"),
+        (_served_moto_key(kty="EC"), "unknown_kid"),
+        (_served_moto_key(n="!!"), "unknown_kid"),
+        (
+            {"keys": [public_jwk(other_private_key(), "other"), "junk", {"kid": 1},
+                      *moto_public_jwks()["keys"]]},
+            None,  # bad neighbours do not spoil the good key
+        ),
+    ],
+    ids=["jwk-rs512", "jwk-no-alg", "jwk-hs256", "jwk-enc", "jwk-ec", "jwk-bad-n", "mixed"],
+)
+def test_what_the_key_set_says_decides(
+    make_app: Callable[..., Flask],
+    claims: dict[str, Any],
+    document: dict[str, Any],
+    reason: str | None,
+) -> None:
+    with jwks_server(document) as server:
+        response = _valid(make_app(jwks_url_override=server.url).test_client(), mint(claims))
+    if reason is None:
+        assert response.status_code == 200, response.json
+    else:
+        assert problem(response, 401, "InvalidToken")["reason"] == reason
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # minting one
+def test_short_rsa_keys_are_not_trusted(
+    make_app: Callable[..., Flask], claims: dict[str, Any]
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 (the point)
+    with jwks_server({"keys": [public_jwk(weak, "weak")]}) as server:
+        client = make_app(jwks_url_override=server.url).test_client()
+        response = _valid(client, mint(claims, key=weak, kid="weak"))
+    assert problem(response, 401, "InvalidToken")["reason"] == "unknown_kid"
