@@ -6,6 +6,7 @@ import os
 import re
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, Response, g, request
 
@@ -71,7 +72,28 @@ def create_app(config: Config | None = None) -> Flask:
         _allow_cors(app, config.cors_allowed_origins)
     app.before_request(_start_request)
     app.after_request(_finish_request)
+    app.wsgi_app = OriginalStagePrefix(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+class OriginalStagePrefix:
+    """Serve every route under /Prod too, as the original SAM deployment's stage did.
+
+    The original README's curl commands end their base URL in /Prod; an HTTP API's
+    $default stage, or a local run, has no such prefix, so it is stripped here.
+    """
+
+    PREFIX = "/Prod"
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == self.PREFIX or path.startswith(self.PREFIX + "/"):
+            environ["PATH_INFO"] = path[len(self.PREFIX) :] or "/"
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.PREFIX
+        return self.wsgi_app(environ, start_response)
 
 
 def _allow_cors(app: Flask, origins: tuple[str, ...]) -> None:

@@ -111,3 +111,12 @@ def test_unicode_header_values_pass_through(
     assert response["statusCode"] == 200
     found = cognito.admin_get_user(UserPoolId=user.pool.id, Username=user.username)
     assert {"Name": "name", "Value": "Zoë"} in found["UserAttributes"]
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_the_original_prod_stage_prefix_is_served(handler: Handler, kind: str) -> None:
+    response = handler(make_event(kind, method="GET", path="/Prod/health"), None)
+    assert response["statusCode"] == 200
+    assert response_json(response) == {"status": "ok"}
+    other = handler(make_event(kind, method="GET", path="/Production/health"), None)
+    assert other["statusCode"] == 404

@@ -49,48 +49,55 @@ def curl(server: tuple[str, int], method: str, path: str, *headers: str) -> tupl
     return response.status, json.loads(raw) if raw else None
 
 
-def test_the_original_readme_flow(local_server: tuple[str, int]) -> None:
+@pytest.mark.parametrize("stage", ["/Prod", ""], ids=["original-base-url", "no-stage"])
+def test_the_original_readme_flow(local_server: tuple[str, int], stage: str) -> None:
     s = local_server
     status, body = curl(
-        s, "POST", "/signup", f"username: {SAMPLE_EMAIL}", f"password: {SAMPLE_PASSWORD}"
+        s, "POST", stage + "/signup", f"username: {SAMPLE_EMAIL}", f"password: {SAMPLE_PASSWORD}"
     )
     assert status == 201, body
     assert body["userSub"]
 
-    status, body = curl(s, "POST", "/resendcode", f"username: {SAMPLE_EMAIL}")
+    status, body = curl(s, "POST", stage + "/resendcode", f"username: {SAMPLE_EMAIL}")
     assert status == 200, body
     assert body["codeDeliveryDetails"]["deliveryMedium"] == "EMAIL"
 
     status, body = curl(
         s,
         "POST",
-        "/confirmsignup",
+        stage + "/confirmsignup",
         f"username: {SAMPLE_EMAIL}",
         "confirmationCode: CONFIRMATION_CODE",
     )
     assert (status, body) == (200, {"confirmed": True})
 
     status, tokens = curl(
-        s, "POST", "/admin/signin", f"username: {SAMPLE_EMAIL}", f"password: {SAMPLE_PASSWORD}"
+        s,
+        "POST",
+        stage + "/admin/signin",
+        f"username: {SAMPLE_EMAIL}",
+        f"password: {SAMPLE_PASSWORD}",
     )
     assert status == 200, tokens
 
-    status, body = curl(s, "POST", "/admin/refresh", f"refreshToken: {tokens['refreshToken']}")
+    status, body = curl(
+        s, "POST", stage + "/admin/refresh", f"refreshToken: {tokens['refreshToken']}"
+    )
     assert status == 200, body
     assert body["idToken"]
 
-    status, body = curl(s, "GET", "/token/valid", f"idToken: {tokens['idToken']}")
+    status, body = curl(s, "GET", stage + "/token/valid", f"idToken: {tokens['idToken']}")
     assert status == 200, body
     assert body["valid"] is True
     assert body["username"] == SAMPLE_EMAIL
 
-    status, body = curl(s, "POST", "/password/reset", f"username: {SAMPLE_EMAIL}")
+    status, body = curl(s, "POST", stage + "/password/reset", f"username: {SAMPLE_EMAIL}")
     assert status == 200, body
 
     status, body = curl(
         s,
         "POST",
-        "/password/confirm",
+        stage + "/password/confirm",
         f"username: {SAMPLE_EMAIL}",
         f"password: {SAMPLE_PASSWORD}",
         "confirmationCode: CONFIRMATION_CODE",
@@ -100,18 +107,22 @@ def test_the_original_readme_flow(local_server: tuple[str, int]) -> None:
     status, body = curl(
         s,
         "POST",
-        "/admin/user/attribute",
+        stage + "/admin/user/attribute",
         f"idToken: {tokens['idToken']}",
         "attributeName: name",
         "attributeValue: Vladimir Budilov",
     )
     assert (status, body) == (200, {"attributes": {"name": "Vladimir Budilov"}})
 
-    status, body = curl(s, "DELETE", "/admin/user", f"idToken: {tokens['idToken']}")
+    status, body = curl(s, "DELETE", stage + "/admin/user", f"idToken: {tokens['idToken']}")
     assert (status, body) == (204, None)
 
     status, body = curl(
-        s, "POST", "/admin/signin", f"username: {SAMPLE_EMAIL}", f"password: {SAMPLE_PASSWORD}"
+        s,
+        "POST",
+        stage + "/admin/signin",
+        f"username: {SAMPLE_EMAIL}",
+        f"password: {SAMPLE_PASSWORD}",
     )
     assert status == 401
     assert body["code"] == "NotAuthorized"
