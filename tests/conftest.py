@@ -182,15 +182,20 @@ def user(make_user: Callable[..., User]) -> User:
     return make_user()
 
 
-@pytest.fixture
-def tokens(client: FlaskClient, user: User) -> dict[str, Any]:
-    """Sign the test user in through the app and return its tokens."""
+def sign_in(client: FlaskClient, user: User) -> dict[str, Any]:
+    """Sign a user in through the app and return the tokens."""
     response = client.post(
         "/admin/signin", json={"username": user.username, "password": user.password}
     )
     assert response.status_code == 200, response.json
     body: dict[str, Any] = response.json  # type: ignore[assignment]
     return body
+
+
+@pytest.fixture
+def tokens(client: FlaskClient, user: User) -> dict[str, Any]:
+    """Sign the test user in through the app and return its tokens."""
+    return sign_in(client, user)
 
 
 def problem(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from conftest import Pool, User, problem
+from conftest import Pool, User, problem, sign_in
 from flask import Flask
-from flask.testing import FlaskClient
 from tokenkit import claims_for, mint, other_private_key
 
 
@@ -33,15 +32,6 @@ def _get_user_calls(app: Flask) -> list[str]:
     return calls
 
 
-def _sign_in(client: FlaskClient, user: User) -> dict[str, str]:
-    response = client.post(
-        "/admin/signin", json={"username": user.username, "password": user.password}
-    )
-    assert response.status_code == 200, response.json
-    body: dict[str, str] = response.json  # type: ignore[assignment]
-    return body
-
-
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -50,7 +40,7 @@ def test_live_access_token_passes_with_one_get_user_call(
     checking_app: Flask, user: User
 ) -> None:
     client = checking_app.test_client()
-    token = _sign_in(client, user)["accessToken"]
+    token = sign_in(client, user)["accessToken"]
     calls = _get_user_calls(checking_app)
     for _ in range(3):
         assert client.get("/token/valid", headers=_bearer(token)).status_code == 200
@@ -59,7 +49,7 @@ def test_live_access_token_passes_with_one_get_user_call(
 
 def test_global_sign_out_revokes(checking_app: Flask, cognito: Any, user: User) -> None:
     client = checking_app.test_client()
-    token = _sign_in(client, user)["accessToken"]
+    token = sign_in(client, user)["accessToken"]
     assert client.get("/token/valid", headers=_bearer(token)).status_code == 200
     cognito.global_sign_out(AccessToken=token)
     body = problem(client.get("/token/valid", headers=_bearer(token)), 401, "InvalidToken")
@@ -70,7 +60,7 @@ def test_admin_global_sign_out_revokes(
     checking_app: Flask, cognito: Any, pool: Pool, user: User
 ) -> None:
     client = checking_app.test_client()
-    token = _sign_in(client, user)["accessToken"]
+    token = sign_in(client, user)["accessToken"]
     cognito.admin_user_global_sign_out(UserPoolId=pool.id, Username=user.username)
     body = problem(client.get("/token/valid", headers=_bearer(token)), 401, "InvalidToken")
     assert body["reason"] == "revoked"
@@ -80,7 +70,7 @@ def test_disabled_user_is_revoked(
     checking_app: Flask, cognito: Any, pool: Pool, user: User
 ) -> None:
     client = checking_app.test_client()
-    token = _sign_in(client, user)["accessToken"]
+    token = sign_in(client, user)["accessToken"]
     cognito.admin_disable_user(UserPoolId=pool.id, Username=user.username)
     body = problem(client.get("/token/valid", headers=_bearer(token)), 401, "InvalidToken")
     assert body["reason"] == "revoked"
@@ -90,7 +80,7 @@ def test_signed_out_token_cannot_act_on_the_user(
     checking_app: Flask, cognito: Any, pool: Pool, user: User
 ) -> None:
     client = checking_app.test_client()
-    token = _sign_in(client, user)["accessToken"]
+    token = sign_in(client, user)["accessToken"]
     cognito.global_sign_out(AccessToken=token)
     marker = f"revoked-{uuid.uuid4().hex[:6]}"
     response = client.post(
@@ -112,7 +102,7 @@ def test_off_by_default_a_signed_out_token_still_verifies(
 ) -> None:
     """The default trades revocation for no Cognito call per request (documented)."""
     client = app.test_client()
-    token = _sign_in(client, user)["accessToken"]
+    token = sign_in(client, user)["accessToken"]
     calls = _get_user_calls(app)
     cognito.global_sign_out(AccessToken=token)
     assert client.get("/token/valid", headers=_bearer(token)).status_code == 200
@@ -125,7 +115,7 @@ def test_id_tokens_are_not_checked_at_cognito(
     """GetUser takes only access tokens: a signed-out user's id token still verifies
     until it expires (documented; send access tokens where revocation matters)."""
     client = checking_app.test_client()
-    signed_in = _sign_in(client, user)
+    signed_in = sign_in(client, user)
     calls = _get_user_calls(checking_app)
     cognito.global_sign_out(AccessToken=signed_in["accessToken"])
     response = client.get("/token/valid", headers={"idToken": signed_in["idToken"]})

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import Pool, User, problem
+from conftest import Pool, User, problem, sign_in
 from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from tokenkit import JwksServer, claims_for, jwks_server, mint
@@ -28,15 +28,6 @@ SUB = "0f1e2d3c-0000-4000-8000-000000000000"
 def keys() -> Iterator[JwksServer]:
     with jwks_server() as server:
         yield server
-
-
-def _sign_in(client: FlaskClient, user: User) -> dict[str, str]:
-    response = client.post(
-        "/admin/signin", json={"username": user.username, "password": user.password}
-    )
-    assert response.status_code == 200, response.json
-    body: dict[str, str] = response.json  # type: ignore[assignment]
-    return body
 
 
 class TestTokenValid:
@@ -78,7 +69,7 @@ class TestTokenValid:
         group = f"g-{uuid.uuid4().hex[:6]}"
         cognito.create_group(GroupName=group, UserPoolId=pool.id)
         cognito.admin_add_user_to_group(UserPoolId=pool.id, Username=user.username, GroupName=group)
-        signed_in = _sign_in(client, user)
+        signed_in = sign_in(client, user)
         for header in ({"idToken": signed_in["idToken"]},
                        {"Authorization": f"Bearer {signed_in['accessToken']}"}):
             response = client.get("/token/valid", headers=header)
@@ -253,14 +244,14 @@ class TestRouteDemands:
     def test_member_of_a_required_group_passes(
         self, guarded_client: FlaskClient, admin: User, use: str
     ) -> None:
-        token = _sign_in(guarded_client, admin)[use]
+        token = sign_in(guarded_client, admin)[use]
         response = guarded_client.get("/test/admins", headers={use: token})
         assert response.status_code == 200, response.json
         assert response.json == {"username": admin.username}
 
     @pytest.mark.parametrize("use", ["idToken", "accessToken"])
     def test_others_get_403(self, guarded_client: FlaskClient, user: User, use: str) -> None:
-        token = _sign_in(guarded_client, user)[use]
+        token = sign_in(guarded_client, user)[use]
         body = problem(guarded_client.get("/test/admins", headers={use: token}), 403, "Forbidden")
         assert body["reason"] == "missing_group"
 
@@ -277,18 +268,18 @@ class TestRouteDemands:
     def test_required_scope_passes(
         self, guarded_client: FlaskClient, user: User
     ) -> None:
-        token = _sign_in(guarded_client, user)["accessToken"]
+        token = sign_in(guarded_client, user)["accessToken"]
         response = guarded_client.get("/test/scoped", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.json
 
     def test_missing_scope_is_403(self, guarded_client: FlaskClient, user: User) -> None:
-        token = _sign_in(guarded_client, user)["accessToken"]
+        token = sign_in(guarded_client, user)["accessToken"]
         response = guarded_client.get(
             "/test/other-scope", headers={"Authorization": f"Bearer {token}"}
         )
         assert problem(response, 403, "Forbidden")["reason"] == "missing_scope"
 
     def test_id_tokens_carry_no_scopes(self, guarded_client: FlaskClient, user: User) -> None:
-        token = _sign_in(guarded_client, user)["idToken"]
+        token = sign_in(guarded_client, user)["idToken"]
         response = guarded_client.get("/test/scoped", headers={"idToken": token})
         assert problem(response, 403, "Forbidden")["reason"] == "missing_scope"
