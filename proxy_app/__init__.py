@@ -30,6 +30,8 @@ FIELD_HEADERS = (
     "accessToken",
     "attributeName",
     "attributeValue",
+    "challengeName",
+    "session",
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 SECURITY_HEADERS = {

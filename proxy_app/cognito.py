@@ -21,13 +21,20 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
+    ParamValidationError,
     ReadTimeoutError,
 )
 from botocore.parsers import ResponseParserError
 from flask import g
 
 from proxy_app.config import Config
-from proxy_app.errors import ApiError, from_cognito, internal_error, upstream_unavailable
+from proxy_app.errors import (
+    ApiError,
+    from_cognito,
+    internal_error,
+    upstream_unavailable,
+    validation_failed,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -67,6 +74,12 @@ def cognito_errors() -> Iterator[None]:
     except ResponseParserError:
         g.cognito_error = "UnparsableAnswer"
         raise from_cognito("UnparsableAnswer", "") from None
+    except ParamValidationError:
+        # Input our schemas let through but Cognito's own parameter rules refuse.
+        g.cognito_error = "ParamValidationError"
+        raise validation_failed(
+            {"_request": ["Cognito's parameter rules refuse this input."]}
+        ) from None
     except NoCredentialsError:
         g.cognito_error = "NoCredentialsError"
         log.error("no AWS credentials for Cognito calls")
@@ -223,6 +236,22 @@ class CognitoGateway:
                         "PASSWORD": password,
                         **self._auth_secret(username),
                     },
+                )
+            )
+
+    def respond_to_challenge(
+        self, username: str, challenge: str, session: str, responses: dict[str, str]
+    ) -> dict[str, Any]:
+        """Answer a sign-in challenge with AdminRespondToAuthChallenge."""
+        answers = {**responses, "USERNAME": username, **self._auth_secret(username)}
+        with cognito_errors():
+            return dict(
+                self.client.admin_respond_to_auth_challenge(
+                    UserPoolId=self.pool_id,
+                    ClientId=self.client_id,
+                    ChallengeName=challenge,  # type: ignore[arg-type]
+                    Session=session,
+                    ChallengeResponses=answers,
                 )
             )
 

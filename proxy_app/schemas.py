@@ -43,6 +43,7 @@ def _no_control_but_lines(value: str) -> None:
 def _text(
     max_length: int | None,
     *,
+    min_length: int = 1,
     required: bool = True,
     credential: bool = False,
     pattern: re.Pattern[str] | None = None,
@@ -51,7 +52,7 @@ def _text(
     description: str = "",
 ) -> fields.String:
     """A string field that may also arrive as a request header of the same name."""
-    validators: list[Any] = [validate.Length(min=1, max=max_length)]
+    validators: list[Any] = [validate.Length(min=min_length, max=max_length)]
     validators.append(_no_control_but_lines if allow_lines else _no_control)
     if pattern is not None:
         validators.append(validate.Regexp(pattern, error=pattern_error))
@@ -134,6 +135,50 @@ class UsernameRequest(RequestSchema):
 class SignInRequest(RequestSchema):
     username = _username()
     password = _password("The user's password.")
+
+
+CHALLENGES = (
+    "NEW_PASSWORD_REQUIRED",
+    "SMS_MFA",
+    "SOFTWARE_TOKEN_MFA",
+    "EMAIL_OTP",
+    "SELECT_MFA_TYPE",
+    "CUSTOM_CHALLENGE",
+)
+# What a caller may answer; USERNAME and SECRET_HASH are the proxy's to add.
+_CHALLENGE_ANSWER = re.compile(
+    r"^(NEW_PASSWORD|SMS_MFA_CODE|SOFTWARE_TOKEN_MFA_CODE|EMAIL_OTP_CODE|MFA_TYPE|ANSWER"
+    r"|userAttributes\.[A-Za-z0-9_:.-]{1,32})$"
+)
+MIN_SESSION = 20
+MAX_SESSION = 2048
+
+
+class ChallengeRequest(RequestSchema):
+    username = _username()
+    challengeName = fields.String(
+        required=True,
+        validate=validate.OneOf(CHALLENGES),
+        metadata={"header": True, "credential": False, "description": "From /admin/signin."},
+    )
+    session = _text(
+        MAX_SESSION,
+        min_length=MIN_SESSION,
+        credential=True,
+        pattern=_NO_SPACE,
+        pattern_error="Not a session.",
+        description="The session from /admin/signin (or the previous challenge).",
+    )
+    responses = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(_CHALLENGE_ANSWER, error="Not an answer.")),
+        values=fields.String(validate=[validate.Length(min=1, max=MAX_PASSWORD), _no_control]),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_ATTRIBUTES),
+        metadata={
+            "description": 'The answers, JSON body only: {"NEW_PASSWORD": "..."}, '
+            '{"SMS_MFA_CODE": "123456"}, {"userAttributes.name": "..."}.'
+        },
+    )
 
 
 class RefreshRequest(RequestSchema):

@@ -340,9 +340,7 @@ def _no_constant(name: str) -> Any:
 
 
 def _is_time(value: Any) -> TypeGuard[float]:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _verified(claims: dict[str, Any], token_use: TokenUse, raw: str) -> VerifiedToken:

@@ -75,9 +75,7 @@ def tools() -> DeployTools:
 
 
 @pytest.fixture(scope="module")
-def package(
-    tools: DeployTools, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Package]:
+def package(tools: DeployTools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
     """Run `serverless package --stage prod` into a fresh folder, no AWS credentials."""
     out = tmp_path_factory.mktemp("serverless-package")
     result = _serverless(
@@ -102,15 +100,36 @@ class TestZip:
         }
         assert "wsgi.py" in names
         assert app_modules <= names
-        for requirement in ("flask", "werkzeug", "apig_wsgi", "jwt", "marshmallow", "apispec",
-                            "cryptography"):
+        for requirement in (
+            "flask",
+            "werkzeug",
+            "apig_wsgi",
+            "jwt",
+            "marshmallow",
+            "apispec",
+            "cryptography",
+        ):
             assert f"{requirement}/__init__.py" in names, requirement
 
     def test_holds_no_tests_tools_sdk_or_local_state(self, package: Package) -> None:
         forbidden = (
-            "tests/", "bench/", "deploy/", "moto/", "pytest/", "_pytest/", "pytest_cov/",
-            "mypy/", "ruff/", "node_modules/", ".venv", ".serverless/", ".git", "boto3/",
-            "botocore/", "s3transfer/", "conftest",
+            "tests/",
+            "bench/",
+            "deploy/",
+            "moto/",
+            "pytest/",
+            "_pytest/",
+            "pytest_cov/",
+            "mypy/",
+            "ruff/",
+            "node_modules/",
+            ".venv",
+            ".serverless/",
+            ".git",
+            "boto3/",
+            "botocore/",
+            "s3transfer/",
+            "conftest",
         )
         found = sorted({n for n in package.names if n.startswith(forbidden)})
         assert found == []
@@ -193,7 +212,9 @@ class TestTemplate:
         config = Config.from_env({**variables, "AWS_LAMBDA_FUNCTION_NAME": "cognito-proxy"})
         assert config.in_lambda
         assert (config.region, config.user_pool_id, config.app_client_id) == (
-            REGION, POOL_ID, CLIENT_ID
+            REGION,
+            POOL_ID,
+            CLIENT_ID,
         )
         assert config.autoconfirm_user is True
         assert config.app_client_secret is None
@@ -292,4 +313,3 @@ def _render(value: Any) -> str:
     if "Ref" in value and value["Ref"] in pseudo:
         return pseudo[value["Ref"]]
     raise AssertionError(f"unexpected intrinsic in a Cognito resource: {value}")
-

@@ -108,4 +108,3 @@ def problem_json(ctx: Any, response: Any, case: Any) -> bool | None:
 def test_every_documented_route_survives_fuzzing(case: Any, fuzz_app: Flask) -> None:
     CASES[f"{case.method} {case.path}"] += 1
     case.call_and_validate(app=fuzz_app, additional_checks=[problem_json])
-

@@ -30,6 +30,16 @@ ROUTES: dict[str, tuple[str, dict[str, Any], dict[str, int | None]]] = {
         {"username": 128, "password": 256},
     ),
     "/admin/refresh": ("POST", {"refreshToken": "abc.def"}, {"refreshToken": 8192}),
+    "/admin/challenge": (
+        "POST",
+        {
+            "username": "ada",
+            "challengeName": "SMS_MFA",
+            "session": "s" * 20,
+            "responses": {"SMS_MFA_CODE": "1"},
+        },
+        {"username": 128, "challengeName": 32, "session": 2048},
+    ),
     "/password/reset": ("POST", {"username": "ada"}, {"username": 128}),
     "/password/confirm": (
         "POST",

@@ -284,8 +284,14 @@ def _served_moto_key(**changes: Any) -> dict[str, Any]:
         (_served_moto_key(kty="EC"), "unknown_kid"),
         (_served_moto_key(n="!!"), "unknown_kid"),
         (
-            {"keys": [public_jwk(other_private_key(), "other"), "junk", {"kid": 1},
-                      *moto_public_jwks()["keys"]]},
+            {
+                "keys": [
+                    public_jwk(other_private_key(), "other"),
+                    "junk",
+                    {"kid": 1},
+                    *moto_public_jwks()["keys"],
+                ]
+            },
             None,  # bad neighbours do not spoil the good key
         ),
     ],

@@ -11,6 +11,7 @@ ROUTES = {
     ("/resendcode", "post"),
     ("/admin/signin", "post"),
     ("/admin/refresh", "post"),
+    ("/admin/challenge", "post"),
     ("/token/valid", "get"),
     ("/password/reset", "post"),
     ("/password/confirm", "post"),

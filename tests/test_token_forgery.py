@@ -171,7 +171,11 @@ class TestForgeries:
         _refused(client, cognito, route, victim, token, "unsupported_alg")
 
     def test_payload_changed_after_signing(
-        self, client: FlaskClient, cognito: Any, route: str, victim: Victim,
+        self,
+        client: FlaskClient,
+        cognito: Any,
+        route: str,
+        victim: Victim,
         make_user: Callable[..., User],
     ) -> None:
         attacker = make_user()
@@ -265,8 +269,13 @@ class TestForgeries:
 
     @pytest.mark.parametrize("use", ["id", "access"])
     def test_token_from_a_second_user_pool(
-        self, client: FlaskClient, cognito: Any, route: str, victim: Victim,
-        second_pool: Pool, use: str,
+        self,
+        client: FlaskClient,
+        cognito: Any,
+        route: str,
+        victim: Victim,
+        second_pool: Pool,
+        use: str,
     ) -> None:
         # Same username in the other pool, and moto signs both pools with one key:
         # only the issuer tells the tokens apart.
@@ -274,7 +283,9 @@ class TestForgeries:
             UserPoolId=second_pool.id, Username=victim.user.username, MessageAction="SUPPRESS"
         )
         cognito.admin_set_user_password(
-            UserPoolId=second_pool.id, Username=victim.user.username, Password=PASSWORD,
+            UserPoolId=second_pool.id,
+            Username=victim.user.username,
+            Password=PASSWORD,
             Permanent=True,
         )
         token = _signed_in(cognito, second_pool, victim.user.username)[use]
@@ -304,8 +315,15 @@ class TestForgeries:
             "e30.e30.AA.AA",  # four parts
             "e30..AA",  # empty payload
         ],
-        ids=["symbols", "standard-b64", "padding", "bad-length", "two-parts", "four-parts",
-             "empty-payload"],
+        ids=[
+            "symbols",
+            "standard-b64",
+            "padding",
+            "bad-length",
+            "two-parts",
+            "four-parts",
+            "empty-payload",
+        ],
     )
     def test_non_base64_parts(
         self, client: FlaskClient, cognito: Any, route: str, victim: Victim, token: str
@@ -315,7 +333,12 @@ class TestForgeries:
     @pytest.mark.parametrize("part", ["header", "payload"])
     @pytest.mark.parametrize("value", ['"a string"', "[1, 2]", "42", "null", "{not json"])
     def test_json_that_is_not_an_object(
-        self, client: FlaskClient, cognito: Any, route: str, victim: Victim, part: str,
+        self,
+        client: FlaskClient,
+        cognito: Any,
+        route: str,
+        victim: Victim,
+        part: str,
         value: str,
     ) -> None:
         header, payload, signature = mint(victim.claims("id")).split(".")
@@ -365,6 +388,8 @@ def test_moto_key_is_the_one_moto_signs_with(cognito: Any, victim: Victim) -> No
     token = _signed_in(cognito, victim.user.pool, victim.user.username)["id"]
     assert jwt.get_unverified_header(token)["kid"] == "dummy"
     jwt.decode(
-        token, moto_private_key().public_key(), algorithms=["RS256"],
+        token,
+        moto_private_key().public_key(),
+        algorithms=["RS256"],
         audience=victim.user.pool.client_id,
     )

@@ -36,9 +36,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_live_access_token_passes_with_one_get_user_call(
-    checking_app: Flask, user: User
-) -> None:
+def test_live_access_token_passes_with_one_get_user_call(checking_app: Flask, user: User) -> None:
     client = checking_app.test_client()
     token = sign_in(client, user)["accessToken"]
     calls = _get_user_calls(checking_app)

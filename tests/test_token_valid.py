@@ -70,8 +70,10 @@ class TestTokenValid:
         cognito.create_group(GroupName=group, UserPoolId=pool.id)
         cognito.admin_add_user_to_group(UserPoolId=pool.id, Username=user.username, GroupName=group)
         signed_in = sign_in(client, user)
-        for header in ({"idToken": signed_in["idToken"]},
-                       {"Authorization": f"Bearer {signed_in['accessToken']}"}):
+        for header in (
+            {"idToken": signed_in["idToken"]},
+            {"Authorization": f"Bearer {signed_in['accessToken']}"},
+        ):
             response = client.get("/token/valid", headers=header)
             assert response.json["groups"] == [group]
 
@@ -128,8 +130,11 @@ class TestOtherIssuers:
 
     def test_defaults_are_aws(self) -> None:
         config = Config.from_env(
-            {"COGNITO_USER_POOL_ID": "eu-west-1_abc", "COGNITO_APP_CLIENT_ID": "client",
-             "REGION_NAME": "eu-west-1"}
+            {
+                "COGNITO_USER_POOL_ID": "eu-west-1_abc",
+                "COGNITO_APP_CLIENT_ID": "client",
+                "REGION_NAME": "eu-west-1",
+            }
         )
         assert config.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
         assert config.jwks_url == config.issuer + "/.well-known/jwks.json"
@@ -140,8 +145,11 @@ class TestOtherIssuers:
     def test_leeway_out_of_range_names_the_variable(self, value: str) -> None:
         with pytest.raises(ConfigError) as raised:
             Config.from_env(
-                {"COGNITO_USER_POOL_ID": "us-east-1_abc", "COGNITO_APP_CLIENT_ID": "client",
-                 "TOKEN_LEEWAY_SECONDS": value}
+                {
+                    "COGNITO_USER_POOL_ID": "us-east-1_abc",
+                    "COGNITO_APP_CLIENT_ID": "client",
+                    "TOKEN_LEEWAY_SECONDS": value,
+                }
             )
         assert raised.value.variable == "TOKEN_LEEWAY_SECONDS"
 
@@ -190,9 +198,7 @@ class TestTimeChecks:
     ) -> None:
         assert self._verify(pool, keys.url, leeway, **claims) == outcome
 
-    def test_leeway_through_the_app(
-        self, make_app: Callable[..., Flask], pool: Pool
-    ) -> None:
+    def test_leeway_through_the_app(self, make_app: Callable[..., Flask], pool: Pool) -> None:
         token = mint(claims_for(pool, "id", "t@example.com", SUB, exp=int(time.time()) - 30))
         strict = make_app().test_client()
         lenient = make_app(token_leeway_seconds=120).test_client()
@@ -265,9 +271,7 @@ class TestRouteDemands:
         )
         assert body["reason"] == "bad_signature"
 
-    def test_required_scope_passes(
-        self, guarded_client: FlaskClient, user: User
-    ) -> None:
+    def test_required_scope_passes(self, guarded_client: FlaskClient, user: User) -> None:
         token = sign_in(guarded_client, user)["accessToken"]
         response = guarded_client.get("/test/scoped", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.json

@@ -51,9 +51,7 @@ def public_jwk(
     private_key: rsa.RSAPrivateKey, kid: str, alg: str | None = "RS256"
 ) -> dict[str, Any]:
     """The public JWK of a key, as a JWKS entry."""
-    entry: dict[str, Any] = json.loads(
-        jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key())
-    )
+    entry: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
     entry.update({"kid": kid, "use": "sig"})
     if alg is not None:
         entry["alg"] = alg
@@ -97,8 +95,9 @@ def claims_for(
         "origin_jti": str(uuid.uuid4()),
     }
     if token_use == "access":
-        claims.update(client_id=pool.client_id, username=username,
-                      scope="aws.cognito.signin.user.admin")
+        claims.update(
+            client_id=pool.client_id, username=username, scope="aws.cognito.signin.user.admin"
+        )
     else:
         claims.update({"aud": pool.client_id, "cognito:username": username, "email": username})
     for name, value in overrides.items():
@@ -130,8 +129,10 @@ def mint(
 
 def hs256_with_public_key(claims: dict[str, Any]) -> str:
     """The classic confusion attack: HMAC keyed with the pool's public key (PEM)."""
-    secret = moto_private_key().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    secret = (
+        moto_private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     signing_input = f"{b64({'alg': 'HS256', 'kid': MOTO_KID, 'typ': 'JWT'})}.{b64(claims)}"
     mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()

@@ -15,6 +15,7 @@ from proxy_app.inputs import load
 from proxy_app.openapi import documented
 from proxy_app.responses import code_delivery, json_response, tokens_or_challenge
 from proxy_app.schemas import (
+    ChallengeRequest,
     CodeDeliveryResponse,
     ConfirmedResponse,
     ConfirmSignUpRequest,
@@ -103,6 +104,20 @@ def sign_in() -> Any:
     data = load(SignInRequest)
     result = context.gateway().sign_in(data["username"], data["password"])
     return json_response(SignInResponse, tokens_or_challenge(result, "AdminInitiateAuth"))
+
+
+@auth.post("/admin/challenge")
+@documented("auth", request=ChallengeRequest, response=SignInResponse, errors=(401, 403))
+def answer_challenge() -> Any:
+    """Answer a sign-in challenge (a new password, an MFA code); answer tokens or the next."""
+    data = load(ChallengeRequest)
+    responses: dict[str, str] = data["responses"]
+    prefix = "userAttributes."
+    check_writable(name[len(prefix) :] for name in responses if name.startswith(prefix))
+    result = context.gateway().respond_to_challenge(
+        data["username"], data["challengeName"], data["session"], responses
+    )
+    return json_response(SignInResponse, tokens_or_challenge(result, "AdminRespondToAuthChallenge"))
 
 
 @auth.post("/admin/refresh")
