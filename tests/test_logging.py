@@ -13,10 +13,16 @@ from test_password import _reset_code
 PASSWORD = "Secr3t-Passw0rd-XYZ"
 NEW_PASSWORD = "An0ther-Secr3t-QRS"
 SIGNUP_CODE = "CODE-4711-SIGNUP"
+TEMPORARY_PASSWORD = "Tempor4ry-Secr3t-TUV"
+CHALLENGE_PASSWORD = "Chall3nge-Secr3t-WXY"
 
 
 def test_a_whole_flow_logs_no_secret(
-    make_app: Any, pool: Pool, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    make_app: Any,
+    cognito: Any,
+    pool: Pool,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     client = make_app(log_level="DEBUG").test_client()
@@ -67,11 +73,35 @@ def test_a_whole_flow_logs_no_secret(
     )
     assert client.delete("/admin/user", headers={"idToken": tokens["idToken"]}).status_code == 204
 
+    invited = unique_username()
+    cognito.admin_create_user(
+        UserPoolId=pool.id,
+        Username=invited,
+        TemporaryPassword=TEMPORARY_PASSWORD,
+        MessageAction="SUPPRESS",
+    )
+    secrets += [TEMPORARY_PASSWORD, CHALLENGE_PASSWORD]
+    challenge = client.post(
+        "/admin/signin", json={"username": invited, "password": TEMPORARY_PASSWORD}
+    ).json
+    secrets.append(challenge["session"])
+    answered = client.post(
+        "/admin/challenge",
+        json={
+            "username": invited,
+            "challengeName": challenge["challengeName"],
+            "session": challenge["session"],
+            "responses": {"NEW_PASSWORD": CHALLENGE_PASSWORD},
+        },
+    )
+    assert answered.status_code == 200
+    secrets += [answered.json["idToken"], answered.json["accessToken"]]
+
     logged = capsys.readouterr().err + caplog.text
     request_lines = [
         json.loads(line) for line in logged.splitlines() if '"proxy_app.request"' in line
     ]
-    assert len(request_lines) == 11
+    assert len(request_lines) == 13
     for line in request_lines:
         assert {"requestId", "method", "path", "status", "latencyMs", "cognitoError"} <= set(line)
     assert any(line["cognitoError"] == "NotAuthorizedException" for line in request_lines)
