@@ -48,6 +48,51 @@ class TestSignUp:
         assert user["UserStatus"] == "CONFIRMED"
         assert {"Name": "email_verified", "Value": "true"} in user["UserAttributes"]
 
+    def test_an_email_username_is_also_the_email_attribute(
+        self, client: FlaskClient, cognito: Any, pool: Pool
+    ) -> None:
+        username = unique_username()
+        response = client.post("/signup", headers={"username": username, "password": PASSWORD})
+        assert response.status_code == 201
+        user = cognito.admin_get_user(UserPoolId=pool.id, Username=username)
+        assert {"Name": "email", "Value": username} in user["UserAttributes"]
+
+    def test_a_given_email_attribute_wins_and_plain_usernames_get_none(
+        self, client: FlaskClient, cognito: Any, pool: Pool
+    ) -> None:
+        username = unique_username()
+        client.post(
+            "/signup",
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "attributes": {"email": "other@example.com"},
+            },
+        )
+        user = cognito.admin_get_user(UserPoolId=pool.id, Username=username)
+        assert {"Name": "email", "Value": "other@example.com"} in user["UserAttributes"]
+        plain = f"plain-{username.split('@')[0]}"
+        assert (
+            client.post("/signup", json={"username": plain, "password": PASSWORD}).status_code
+            == 201
+        )
+        names = {
+            a["Name"]
+            for a in cognito.admin_get_user(UserPoolId=pool.id, Username=plain)["UserAttributes"]
+        }
+        assert "email" not in names
+
+    def test_autoconfirm_without_an_email_verifies_nothing(
+        self, make_app: Any, cognito: Any, pool: Pool
+    ) -> None:
+        client = make_app(autoconfirm_user=True).test_client()
+        plain = f"plain-{unique_username().split('@')[0]}"
+        response = client.post("/signup", json={"username": plain, "password": PASSWORD})
+        assert response.json["userConfirmed"] is True
+        user = cognito.admin_get_user(UserPoolId=pool.id, Username=plain)
+        assert user["UserStatus"] == "CONFIRMED"
+        assert "email_verified" not in {a["Name"] for a in user["UserAttributes"]}
+
     def test_existing_username_is_409(self, client: FlaskClient, user: User) -> None:
         response = client.post("/signup", json={"username": user.username, "password": PASSWORD})
         problem(response, 409, "UsernameExists")

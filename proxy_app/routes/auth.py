@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Blueprint, g
@@ -28,6 +29,7 @@ from proxy_app.schemas import (
 )
 
 log = logging.getLogger("proxy_app.auth")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 auth = Blueprint("auth", __name__)
 
 
@@ -38,6 +40,7 @@ def sign_up() -> Any:
     data = load(SignUpRequest)
     attributes: dict[str, str] = data["attributes"]
     check_writable(attributes)
+    attributes = _with_email_from_username(data["username"], attributes)
     gateway = context.gateway()
     result = gateway.sign_up(data["username"], data["password"], attributes)
     confirmed = bool(result.get("UserConfirmed"))
@@ -52,12 +55,25 @@ def sign_up() -> Any:
     return json_response(SignUpResponse, body, 201)
 
 
+def _with_email_from_username(username: str, attributes: dict[str, str]) -> dict[str, str]:
+    """Send an email-address username as the `email` attribute too, unless one is given.
+
+    The original service's sign-up sends only a username (an email address) and a
+    password, against pools that need an email to confirm and to reset passwords.
+    """
+    if "email" in attributes or not _EMAIL.match(username):
+        return attributes
+    if "email" not in context.config().writable_attributes:
+        return attributes
+    return {**attributes, "email": username}
+
+
 def _confirm_or_roll_back(username: str, attributes: dict[str, str]) -> None:
     """Confirm a new user; if that fails, delete it so the same sign-up can be retried."""
     gateway = context.gateway()
     try:
         gateway.admin_confirm_sign_up(username)
-        if "email" in attributes or "@" in username:
+        if "email" in attributes:
             gateway.update_attributes(username, {"email_verified": "true"})
     except Exception as error:
         log.warning(
