@@ -51,6 +51,7 @@ def start_local_cognito(config: Config) -> LocalCognito:
     pool = client.create_user_pool(
         PoolName=POOL_NAME,
         AutoVerifiedAttributes=["email"],
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
         Policies={
             "PasswordPolicy": {
                 "MinimumLength": 8,

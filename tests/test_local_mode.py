@@ -40,3 +40,14 @@ def test_inside_lambda_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "proxy")
     with pytest.raises(ConfigError, match="COGNITO_USER_POOL_ID"):
         create_app()
+
+
+def test_sign_up_with_an_email_reports_an_email_delivery() -> None:
+    client = create_app(Config()).test_client()
+    response = client.post(
+        "/signup", json={"username": "ada@example.com", "password": "passw0rdlong"}
+    )
+    assert response.status_code == 201
+    details = response.json["codeDeliveryDetails"]
+    assert details["deliveryMedium"] == "EMAIL"
+    assert details["destination"] == "a***@e***"
