@@ -361,25 +361,21 @@ def _verified(claims: dict[str, Any], token_use: TokenUse, raw: str) -> Verified
 
 def require_groups(token: VerifiedToken, groups: Iterable[str]) -> None:
     """Refuse (403) a token whose user is in none of the groups; no groups, no demand."""
-    wanted = frozenset(groups)
-    if wanted and wanted.isdisjoint(token.groups):
-        raise ApiError(
-            403,
-            "Forbidden",
-            "Forbidden",
-            "The token's user is in none of the groups this route requires.",
-            reason="missing_group",
-        )
+    _require(token.groups, groups, "missing_group", "The token's user is in none of the groups")
 
 
 def require_scopes(token: VerifiedToken, scopes: Iterable[str]) -> None:
     """Refuse (403) a token that carries none of the scopes; no scopes, no demand."""
-    wanted = frozenset(scopes)
-    if wanted and wanted.isdisjoint(token.scopes):
+    _require(token.scopes, scopes, "missing_scope", "The token carries none of the scopes")
+
+
+def _require(held: Iterable[str], wanted: Iterable[str], reason: str, refusal: str) -> None:
+    demanded = frozenset(wanted)
+    if demanded and demanded.isdisjoint(held):
         raise ApiError(
             403,
             "Forbidden",
             "Forbidden",
-            "The token carries none of the scopes this route requires.",
-            reason="missing_scope",
+            f"{refusal} this route requires.",
+            reason=reason,
         )

@@ -34,19 +34,28 @@ def _challenge(client: FlaskClient, username: str) -> dict[str, Any]:
     return body
 
 
-def test_new_password_required_is_answered_with_tokens(
-    client: FlaskClient, cognito: Any, pool: Pool
-) -> None:
-    username = _invited_user(cognito, pool)
+def _answer_new_password(
+    client: FlaskClient, username: str, responses: dict[str, str] | None = None
+) -> Any:
+    """Sign in with the temporary password, then answer NEW_PASSWORD_REQUIRED."""
     challenge = _challenge(client, username)
-    response = client.post(
+    return client.post(
         "/admin/challenge",
         json={
             "username": username,
             "challengeName": "NEW_PASSWORD_REQUIRED",
             "session": challenge["session"],
-            "responses": {"NEW_PASSWORD": NEW_PASSWORD, "userAttributes.name": "Ada"},
+            "responses": responses or {"NEW_PASSWORD": NEW_PASSWORD},
         },
+    )
+
+
+def test_new_password_required_is_answered_with_tokens(
+    client: FlaskClient, cognito: Any, pool: Pool
+) -> None:
+    username = _invited_user(cognito, pool)
+    response = _answer_new_password(
+        client, username, {"NEW_PASSWORD": NEW_PASSWORD, "userAttributes.name": "Ada"}
     )
     assert response.status_code == 200, response.json
     assert {"idToken", "accessToken", "refreshToken"} <= set(response.json)
@@ -60,17 +69,7 @@ def test_new_password_required_is_answered_with_tokens(
 
 def test_works_with_an_app_client_secret(make_app: Any, cognito: Any, secret_pool: Pool) -> None:
     client = make_app(secret_pool).test_client()
-    username = _invited_user(cognito, secret_pool)
-    challenge = _challenge(client, username)
-    response = client.post(
-        "/admin/challenge",
-        json={
-            "username": username,
-            "challengeName": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "responses": {"NEW_PASSWORD": NEW_PASSWORD},
-        },
-    )
+    response = _answer_new_password(client, _invited_user(cognito, secret_pool))
     assert response.status_code == 200, response.json
 
 
@@ -94,19 +93,10 @@ def test_header_fields_and_json_answers_combine(
 def test_protected_attributes_cannot_be_set_through_the_challenge(
     client: FlaskClient, cognito: Any, pool: Pool
 ) -> None:
-    username = _invited_user(cognito, pool)
-    challenge = _challenge(client, username)
-    response = client.post(
-        "/admin/challenge",
-        json={
-            "username": username,
-            "challengeName": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "responses": {
-                "NEW_PASSWORD": NEW_PASSWORD,
-                "userAttributes.email_verified": "true",
-            },
-        },
+    response = _answer_new_password(
+        client,
+        _invited_user(cognito, pool),
+        {"NEW_PASSWORD": NEW_PASSWORD, "userAttributes.email_verified": "true"},
     )
     problem(response, 403, "AttributeNotWritable")
 
