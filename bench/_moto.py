@@ -74,3 +74,13 @@ def create_pool(endpoint: str, users: int = 1) -> tuple[str, str, list[str], Any
         )
         names.append(name)
     return pool, client_id, names, cognito
+
+
+def app_environment(endpoint: str, pool: str, client_id: str) -> dict[str, str]:
+    """The variables that point the proxy at a pool in this moto server."""
+    return {
+        "REGION_NAME": REGION,
+        "COGNITO_USER_POOL_ID": pool,
+        "COGNITO_APP_CLIENT_ID": client_id,
+        "COGNITO_ENDPOINT_URL": endpoint,
+    }

@@ -29,13 +29,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 from moto.server import ThreadedMotoServer
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _moto import PASSWORD, REGION, app_environment, create_pool
+
 ROOT = Path(__file__).resolve().parent.parent
-REGION = "us-east-1"
-USERNAME = "coldstart@example.com"
-PASSWORD = "Str0ng-Passw0rd!"
 
 PROXY = """
 import json, os, sys, time
@@ -80,19 +80,12 @@ print(json.dumps({"import": imported - launched, "answer": answered - launched})
 
 
 def _pool(endpoint: str) -> dict[str, str]:
-    client = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
-    pool_id = client.create_user_pool(PoolName="coldstart")["UserPool"]["Id"]
-    client_id = client.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="coldstart",
-        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    client.admin_create_user(UserPoolId=pool_id, Username=USERNAME, MessageAction="SUPPRESS")
-    client.admin_set_user_password(
-        UserPoolId=pool_id, Username=USERNAME, Password=PASSWORD, Permanent=True
-    )
-    return {"COGNITO_USER_POOL_ID": pool_id, "COGNITO_APP_CLIENT_ID": client_id}
-
+    pool_id, client_id, (username,), _ = create_pool(endpoint)
+    return {
+        **app_environment(endpoint, pool_id, client_id),
+        "BENCH_USERNAME": username,
+        "BENCH_PASSWORD": PASSWORD,
+    }
 
 def _run(python: str, code: str, env: dict[str, str]) -> dict[str, float]:
     env = {**env, "BENCH_LAUNCHED_NS": str(time.time_ns())}
@@ -123,14 +116,10 @@ def main() -> None:
         }
         env.update(
             _pool(endpoint),
-            COGNITO_ENDPOINT_URL=endpoint,
-            REGION_NAME=REGION,
             AWS_DEFAULT_REGION=REGION,
             AWS_LAMBDA_FUNCTION_NAME="cognito-proxy-bench",
             AWS_EC2_METADATA_DISABLED="true",
             LOG_LEVEL="WARNING",
-            BENCH_USERNAME=USERNAME,
-            BENCH_PASSWORD=PASSWORD,
             PYTHONDONTWRITEBYTECODE="",
         )
         # One discarded run of each: bytecode caches written, files in the page cache.

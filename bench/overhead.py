@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _moto import PASSWORD, REGION, create_pool, fake_credentials, moto_server
+from _moto import PASSWORD, app_environment, create_pool, fake_credentials, moto_server
 
 
 def per_request(call: Callable[[], object], count: int) -> float:
@@ -40,13 +40,7 @@ def main() -> None:
     fake_credentials()
     with moto_server() as endpoint:
         pool, client_id, (username,), _ = create_pool(endpoint)
-        os.environ.update(
-            REGION_NAME=REGION,
-            COGNITO_USER_POOL_ID=pool,
-            COGNITO_APP_CLIENT_ID=client_id,
-            COGNITO_ENDPOINT_URL=endpoint,
-            LOG_LEVEL="INFO",
-        )
+        os.environ.update(app_environment(endpoint, pool, client_id), LOG_LEVEL="INFO")
         wsgi = importlib.import_module("wsgi")
         gateway = wsgi.app.extensions["cognito_gateway"]
         direct_client = gateway._make_client()  # same timeouts and retries as the proxy's

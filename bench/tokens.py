@@ -20,19 +20,17 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import jwt
 from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-REGION = "us-east-1"
-PASSWORD = "Str0ng-Passw0rd!"
+from _moto import PASSWORD, REGION, app_environment, create_pool
 
 
 def per_request(call: Callable[[], object], count: int) -> float:
@@ -59,16 +57,7 @@ def event(path: str, headers: dict[str, str]) -> dict[str, Any]:
 
 def id_token(endpoint: str) -> tuple[str, str, str]:
     """Create a pool, a client and a user in moto; return (pool, client, id token)."""
-    cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
-    pool = cognito.create_user_pool(PoolName="bench")["UserPool"]["Id"]
-    client = cognito.create_user_pool_client(UserPoolId=pool, ClientName="bench")[
-        "UserPoolClient"
-    ]["ClientId"]
-    username = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
-    cognito.admin_set_user_password(
-        UserPoolId=pool, Username=username, Password=PASSWORD, Permanent=True
-    )
+    pool, client, (username,), cognito = create_pool(endpoint)
     result = cognito.admin_initiate_auth(
         UserPoolId=pool,
         ClientId=client,
@@ -93,13 +82,7 @@ def main() -> None:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         pool, client_id, token = id_token(endpoint)
-        os.environ.update(
-            REGION_NAME=REGION,
-            COGNITO_USER_POOL_ID=pool,
-            COGNITO_APP_CLIENT_ID=client_id,
-            COGNITO_ENDPOINT_URL=endpoint,
-            LOG_LEVEL="INFO",
-        )
+        os.environ.update(app_environment(endpoint, pool, client_id), LOG_LEVEL="INFO")
         wsgi = importlib.import_module("wsgi")
 
         @wsgi.app.get("/bench/bare")
