@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import re
 import time
@@ -11,14 +13,16 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from proxy_app.cognito import CognitoGateway
-from proxy_app.config import Config, ConfigError
-from proxy_app.errors import register_error_handlers
+from proxy_app.config import AUTOCONFIRM_SECRET_HEADER, Config, ConfigError
+from proxy_app.errors import ApiError, register_error_handlers
 from proxy_app.inputs import MAX_BODY_BYTES
 from proxy_app.logs import configure_logging, log_request
 from proxy_app.routes import register_blueprints
 from proxy_app.tokens import TokenVerifier
 
 __all__ = ["Config", "ConfigError", "create_app"]
+
+log = logging.getLogger("proxy_app")
 
 # The original service's input headers, which browsers must be allowed to send.
 FIELD_HEADERS = (
@@ -55,12 +59,15 @@ def create_app(config: Config | None = None) -> Flask:
     else:
         config.validate()
     configure_logging(config.log_level)
-    if config.local_mode:
+    local_mode = config.local_mode
+    if local_mode:
         from proxy_app.local import local_config, print_banner, start_local_cognito
 
         local = start_local_cognito(config)
         config = local_config(config, local)
-        print_banner(local)
+        print_banner(local, allow_remote=config.local_mode_allow_remote)
+    if config.autoconfirm_user:
+        _say_how_autoconfirm_works(config)
 
     app = Flask(__name__, static_folder=None)
     app.config["PROXY"] = config
@@ -73,6 +80,8 @@ def create_app(config: Config | None = None) -> Flask:
     if config.cors_allowed_origins:
         _allow_cors(app, config.cors_allowed_origins)
     app.before_request(_start_request)
+    if local_mode and not config.local_mode_allow_remote:
+        app.before_request(_loopback_only)
     app.after_request(_finish_request)
     app.wsgi_app = OriginalStagePrefix(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -111,6 +120,36 @@ def _allow_cors(app: Flask, origins: tuple[str, ...]) -> None:
         supports_credentials=False,
         max_age=600,
     )
+
+
+def _say_how_autoconfirm_works(config: Config) -> None:
+    """Log, once, what auto-confirmation does here and how it departs from the original."""
+    log.warning(
+        "AUTOCONFIRM_USER=true: sign-ups are confirmed without a code; an email is marked "
+        "verified only for sign-ups that present AUTOCONFIRM_SECRET in the %s header "
+        "(the original service marked every email verified, which let anyone claim an "
+        "address they do not own)%s",
+        AUTOCONFIRM_SECRET_HEADER,
+        "" if config.autoconfirm_secret else "; AUTOCONFIRM_SECRET is not set, so no email is",
+    )
+
+
+def _loopback_only() -> None:
+    """Refuse (403) any client but this machine: local mode's tokens are forgeable."""
+    address = request.remote_addr or ""
+    try:
+        loopback = ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ApiError(
+            403,
+            "Forbidden",
+            "Forbidden",
+            "Local mode answers this machine only: its emulator signs tokens with a published "
+            "key. Set LOCAL_MODE_ALLOW_REMOTE=true to lift this (never on a shared network).",
+            reason="local_mode_remote",
+        )
 
 
 def _start_request() -> None:

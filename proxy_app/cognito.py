@@ -305,6 +305,11 @@ class CognitoGateway:
         with cognito_errors():
             self.client.admin_delete_user(UserPoolId=self.pool_id, Username=username)
 
+    def admin_get_user(self, username: str) -> dict[str, Any]:
+        """Read a user (attributes, status, enabled) with AdminGetUser."""
+        with cognito_errors():
+            return dict(self.client.admin_get_user(UserPoolId=self.pool_id, Username=username))
+
     def get_user(self, access_token: str) -> dict[str, Any]:
         """Ask Cognito about an access token's user (fails for revoked tokens)."""
         with cognito_errors():

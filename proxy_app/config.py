@@ -36,8 +36,12 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]+$")
 _ATTRIBUTE = re.compile(r"^(custom:)?[A-Za-z0-9_:.-]{1,32}$")
+_SECRET = re.compile(r"[\x21-\x7e]+")
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 MAX_TOKEN_LEEWAY = 300
+MIN_SECRET = 32
+# Where a trusted backend presents AUTOCONFIRM_SECRET on /signup.
+AUTOCONFIRM_SECRET_HEADER = "X-Autoconfirm-Secret"  # noqa: S105 - a header name
 
 
 class ConfigError(ValueError):
@@ -57,6 +61,8 @@ class Config:
     app_client_id: str | None = None
     app_client_secret: str | None = field(default=None, repr=False)
     autoconfirm_user: bool = False
+    # The shared secret a trusted backend presents to have an auto-confirmed email verified.
+    autoconfirm_secret: str | None = field(default=None, repr=False)
     endpoint_url: str | None = None
     issuer_override: str | None = None
     jwks_url_override: str | None = None
@@ -71,6 +77,7 @@ class Config:
     jwks_connect_timeout: float = 1.5
     jwks_total_timeout: float = 3.0
     in_lambda: bool = False
+    local_mode_allow_remote: bool = False
     # Set only by local mode: fixed credentials for the embedded emulator.
     static_credentials: tuple[str, str] | None = field(default=None, repr=False)
 
@@ -128,6 +135,11 @@ class Config:
         ):
             if url is not None and not re.match(r"^https?://[^\s/]+", url):
                 raise ConfigError(name, f"not an http(s) URL: {url!r}")
+        secret = self.autoconfirm_secret
+        if secret is not None and (len(secret) < MIN_SECRET or not _SECRET.fullmatch(secret)):
+            raise ConfigError(
+                "AUTOCONFIRM_SECRET", f"at least {MIN_SECRET} printable ASCII characters"
+            )
         if self.log_level not in _LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"one of {', '.join(sorted(_LOG_LEVELS))}")
         if not 0 <= self.token_leeway_seconds <= MAX_TOKEN_LEEWAY:
@@ -152,6 +164,7 @@ class Config:
             app_client_id=text("COGNITO_APP_CLIENT_ID"),
             app_client_secret=text("COGNITO_APP_CLIENT_SECRET"),
             autoconfirm_user=_flag(environ, "AUTOCONFIRM_USER", False),
+            autoconfirm_secret=text("AUTOCONFIRM_SECRET"),
             endpoint_url=text("COGNITO_ENDPOINT_URL"),
             issuer_override=text("COGNITO_ISSUER"),
             jwks_url_override=text("COGNITO_JWKS_URL"),
@@ -166,6 +179,7 @@ class Config:
             token_leeway_seconds=_integer(environ, "TOKEN_LEEWAY_SECONDS", 0),
             token_revocation_check=_flag(environ, "TOKEN_REVOCATION_CHECK", False),
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
+            local_mode_allow_remote=_flag(environ, "LOCAL_MODE_ALLOW_REMOTE", False),
         )
         config.validate()
         return config

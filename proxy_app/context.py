@@ -11,6 +11,9 @@ from proxy_app.config import Config
 from proxy_app.errors import ApiError, invalid_token, validation_failed
 from proxy_app.tokens import TokenVerifier, VerifiedToken, require_groups, require_scopes
 
+# The scope Cognito's own self-service calls (UpdateUserAttributes, DeleteUser) demand.
+ACCOUNT_SCOPE = "aws.cognito.signin.user.admin"
+
 
 def config() -> Config:
     """The app's configuration."""
@@ -58,6 +61,41 @@ def verified_token(
     return token
 
 
+def account_token(data: dict[str, str]) -> VerifiedToken:
+    """Verify the token of a route that changes or deletes the account it names.
+
+    Beyond `verified_token`: an access token must carry the self-service scope, as
+    Cognito's own self-service calls demand (403); and the account must still be the one
+    the token was issued for: same `sub`, enabled. An old token of a deleted account would
+    otherwise act on a new account that took the same username (401 revoked).
+    """
+    token = verified_token(data)
+    if token.token_use == "access":  # noqa: S105 - not a secret
+        require_scopes(token, [ACCOUNT_SCOPE])
+    _check_same_account(token)
+    return token
+
+
+def _check_same_account(token: VerifiedToken) -> None:
+    """Ask Cognito (AdminGetUser) whether the token's username is still the token's user."""
+    try:
+        account = gateway().admin_get_user(token.username)
+    except ApiError as error:
+        if error.cognito_code == "UserNotFoundException":
+            raise _revoked() from None
+        raise
+    sub = next(
+        (a.get("Value") for a in account.get("UserAttributes", []) if a.get("Name") == "sub"),
+        None,
+    )
+    if sub != token.sub or account.get("Enabled") is False:
+        raise _revoked()
+
+
+def _revoked() -> ApiError:
+    return invalid_token("revoked", "The token has been revoked.")
+
+
 def _check_not_revoked(access_token: str) -> None:
     """Ask Cognito whether the access token still works (GetUser): one call per request."""
     try:
@@ -66,5 +104,5 @@ def _check_not_revoked(access_token: str) -> None:
         # Cognito answers NotAuthorized for a revoked or signed-out token, and for a
         # disabled user; UserNotFound once the user is deleted.
         if error.cognito_code in ("NotAuthorizedException", "UserNotFoundException"):
-            raise invalid_token("revoked", "The token has been revoked.") from None
+            raise _revoked() from None
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ log = logging.getLogger("proxy_app")
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 1
 SIGN_IN_FAILED = "Incorrect username or password."
+WRONG_CODE_DETAIL = "The confirmation code is wrong or has expired; ask for a new one."
 
 
 @dataclass
@@ -92,7 +94,7 @@ COGNITO_ERRORS: dict[str, CognitoErrorRule] = {
         409, "AliasExists", "Alias exists", "Another account uses this email or phone number."
     ),
     "CodeMismatchException": CognitoErrorRule(
-        400, "CodeMismatch", "Code mismatch", "The confirmation code is wrong."
+        400, "CodeMismatch", "Code mismatch", WRONG_CODE_DETAIL
     ),
     "ExpiredCodeException": CognitoErrorRule(
         400, "ExpiredCode", "Expired code", "The confirmation code has expired; ask for a new one."
@@ -122,8 +124,27 @@ COGNITO_ERRORS: dict[str, CognitoErrorRule] = {
 }
 
 
+# NotAuthorizedException also says that this service's app client settings are wrong
+# (a bad secret, a flow not enabled). Answered as a wrong password, that would make every
+# sign-in fail quietly and every reset look sent: it is the operator's error, not the user's.
+_MISCONFIGURED = re.compile(
+    r"secret hash|configured for secret|auth flow not enabled|client .*does not exist",
+    re.IGNORECASE,
+)
+MISCONFIGURED = "AppClientMisconfigured"
+
+
 def from_cognito(cognito_code: str, message: str) -> ApiError:
     """Translate a Cognito error code (and its message) into the ApiError we answer."""
+    if cognito_code == "NotAuthorizedException" and _MISCONFIGURED.search(message):
+        log.error(
+            "Cognito refused this service's app client settings; check the client id, "
+            "its secret and its enabled auth flows",
+            extra={"cognitoError": MISCONFIGURED},
+        )
+        error = internal_error()
+        error.cognito_code = MISCONFIGURED
+        return error
     rule = COGNITO_ERRORS.get(cognito_code, _UPSTREAM)
     error = ApiError(
         rule.status,
@@ -137,16 +158,28 @@ def from_cognito(cognito_code: str, message: str) -> ApiError:
     return error
 
 
+# What Cognito answers a confirmation code for an account that does not exist, is already
+# confirmed or disabled, or has no code pending: all of it tells a caller about the account.
+_ACCOUNT_REVEALING = frozenset(
+    {"UserNotFoundException", "NotAuthorizedException", "ExpiredCodeException"}
+)
+
+
 @contextmanager
-def unknown_user_answered_as(cognito_code: str) -> Iterator[None]:
-    """Answer "no such user" as another refusal, so the route cannot find accounts."""
+def account_state_hidden() -> Iterator[None]:
+    """Answer every refusal that depends on the account as a wrong code.
+
+    A confirmation route must not tell an unknown, confirmed, disabled or code-less
+    account from a wrong code, so that it cannot be used to find accounts. Cognito's
+    own code still goes to the request log.
+    """
     try:
         yield
     except ApiError as error:
-        if error.cognito_code != "UserNotFoundException":
+        if error.cognito_code not in _ACCOUNT_REVEALING:
             raise
-        g.cognito_error = "UserNotFoundException"
-        raise from_cognito(cognito_code, "") from None
+        g.cognito_error = error.cognito_code
+        raise from_cognito("CodeMismatchException", "") from None
 
 
 def upstream_unavailable() -> ApiError:

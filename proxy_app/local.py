@@ -94,7 +94,7 @@ def local_config(config: Config, local: LocalCognito) -> Config:
     )
 
 
-def print_banner(local: LocalCognito) -> None:
+def print_banner(local: LocalCognito, *, allow_remote: bool = False) -> None:
     """Say, once, that this is local mode and what it means."""
     lines = [
         "cognito-proxy: LOCAL MODE (COGNITO_USER_POOL_ID is not set)",
@@ -102,7 +102,13 @@ def print_banner(local: LocalCognito) -> None:
         f"  user pool {local.user_pool_id}, app client {local.app_client_id}",
         "  nothing is sent by email or SMS: any confirmation code is accepted",
         "  data lives in memory and is gone when the process stops",
+        "  the emulator signs tokens with a published key: anyone who reaches this",
+        "  server can forge a token for any user, so it answers this machine only",
     ]
+    if allow_remote:
+        lines.append("  LOCAL_MODE_ALLOW_REMOTE=true: other machines are answered too (forgeable!)")
+    else:
+        lines.append("  (LOCAL_MODE_ALLOW_REMOTE=true lifts that; never on a shared network)")
     width = max(len(line) for line in lines)
     rule = "=" * width
     print("\n".join([rule, *lines, rule]), file=sys.stderr, flush=True)

@@ -262,12 +262,28 @@ class TestTemplate:
 
 
 class TestParameters:
-    def test_client_secret_is_a_deploy_time_ssm_reference(self, tools: DeployTools) -> None:
-        name = "/cognito-proxy/prod/app-client-secret"
-        result = _printed(tools, {**PARAMS, "CognitoAppClientSecretSsmParameter": name})
+    @pytest.mark.parametrize(
+        ("parameter", "variable"),
+        [
+            ("CognitoAppClientSecretSsmParameter", "COGNITO_APP_CLIENT_SECRET"),
+            ("AutoconfirmSecretSsmParameter", "AUTOCONFIRM_SECRET"),
+        ],
+    )
+    def test_secrets_are_deploy_time_ssm_references(
+        self, tools: DeployTools, parameter: str, variable: str
+    ) -> None:
+        name = f"/cognito-proxy/prod/{parameter}"
+        result = _printed(tools, {**PARAMS, parameter: name})
         assert result.returncode == 0, result.stderr
         environment = json.loads(result.stdout)["provider"]["environment"]
-        assert environment["COGNITO_APP_CLIENT_SECRET"] == f"{{{{resolve:ssm:{name}}}}}"
+        assert environment[variable] == f"{{{{resolve:ssm:{name}}}}}"
+
+    def test_without_ssm_names_the_secrets_are_empty(self, tools: DeployTools) -> None:
+        result = _printed(tools, PARAMS)
+        assert result.returncode == 0, result.stderr
+        environment = json.loads(result.stdout)["provider"]["environment"]
+        assert environment["COGNITO_APP_CLIENT_SECRET"] == ""
+        assert environment["AUTOCONFIRM_SECRET"] == ""
 
     @pytest.mark.parametrize(
         "missing", ["RegionParameter", "CognitoUserPoolIdParameter", "CognitoAppClientIdParameter"]

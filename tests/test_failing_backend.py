@@ -113,6 +113,9 @@ def test_password_reset_does_not_hide_a_failing_backend(
     problem(response, 502, "UpstreamError")
 
 
+BACKEND_SECRET = "t" * 40
+
+
 class TestAutoConfirmInterrupted:
     """Sign-up with AUTOCONFIRM_USER=true makes three calls; a fault after the first
     must not leave an unconfirmed (or unverified) user behind."""
@@ -158,8 +161,9 @@ class TestAutoConfirmInterrupted:
         cognito: Any,
         pool: Pool,
     ) -> None:
-        app = make_app(autoconfirm_user=True)
+        app = make_app(autoconfirm_user=True, autoconfirm_secret=BACKEND_SECRET)
         events = app.extensions["cognito_gateway"].client.meta.events
+        trusted = {"X-Autoconfirm-Secret": BACKEND_SECRET}
 
         def inject(**_: Any) -> Any:
             if fault == "unreachable":
@@ -171,11 +175,12 @@ class TestAutoConfirmInterrupted:
         events.register(event, inject)
         username = unique_username()
         client = app.test_client()
-        response = client.post("/signup", json={"username": username, "password": PASSWORD})
+        body = {"username": username, "password": PASSWORD}
+        response = client.post("/signup", json=body, headers=trusted)
         problem(response, status, code)
         self._assert_gone(cognito, pool, username)
         events.unregister(event, inject)
-        retry = client.post("/signup", json={"username": username, "password": PASSWORD})
+        retry = client.post("/signup", json=body, headers=trusted)
         assert retry.status_code == 201, retry.json
         user = cognito.admin_get_user(UserPoolId=pool.id, Username=username)
         assert user["UserStatus"] == "CONFIRMED"

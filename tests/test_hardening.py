@@ -1,4 +1,7 @@
-"""Hostile input, credential headers, security headers, CORS and anti-enumeration."""
+"""Hostile input, credential headers, security headers and CORS.
+
+Anti-enumeration lives in test_enumeration.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, Pool, User, problem, stubbed_error, unique_username
+from conftest import Pool, User, problem
 from flask import Flask
 from flask.testing import FlaskClient
 from lambda_events import make_event, response_json
@@ -211,57 +214,3 @@ class TestCors:
     def test_without_configuration_no_origin_is_allowed(self, client: FlaskClient) -> None:
         response = client.get("/health", headers={"Origin": ORIGIN})
         assert "Access-Control-Allow-Origin" not in response.headers
-
-
-def _comparable(response: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
-    body = dict(response.json)
-    body.pop("requestId", None)
-    headers = {k: v for k, v in response.headers.items() if k not in ("X-Request-Id",)}
-    return response.status_code, body, headers
-
-
-class TestAntiEnumeration:
-    def test_sign_in_unknown_user_and_wrong_password_are_identical(
-        self, client: FlaskClient, user: User
-    ) -> None:
-        wrong = client.post(
-            "/admin/signin", json={"username": user.username, "password": "Wr0ng-Passw0rd"}
-        )
-        unknown = client.post(
-            "/admin/signin", json={"username": unique_username(), "password": "Wr0ng-Passw0rd"}
-        )
-        assert _comparable(wrong) == _comparable(unknown)
-        assert wrong.status_code == 401
-
-    def test_reset_known_and_unknown_users_are_identical(
-        self, client: FlaskClient, user: User
-    ) -> None:
-        known = client.post("/password/reset", json={"username": user.username})
-        unknown = client.post("/password/reset", json={"username": unique_username()})
-        assert _comparable(known) == _comparable(unknown)
-        assert known.status_code == 200
-
-    def test_confirming_sign_up_for_an_unknown_user_looks_like_a_wrong_code_stubbed(
-        self, app: Flask
-    ) -> None:
-        # moto answers ResourceNotFound here; Cognito answers UserNotFound: stubbed.
-        response = stubbed_error(
-            app,
-            "confirm_sign_up",
-            "UserNotFoundException",
-            "/confirmsignup",
-            {"username": unique_username(), "confirmationCode": "123456"},
-        )
-        problem(response, 400, "CodeMismatch")
-
-    def test_confirming_a_reset_for_an_unknown_user_looks_like_a_wrong_code_stubbed(
-        self, app: Flask
-    ) -> None:
-        response = stubbed_error(
-            app,
-            "confirm_forgot_password",
-            "UserNotFoundException",
-            "/password/confirm",
-            {"username": unique_username(), "password": PASSWORD, "confirmationCode": "1"},
-        )
-        problem(response, 400, "CodeMismatch")

@@ -25,14 +25,24 @@ def test_a_whole_flow_logs_no_secret(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    backend_secret = "Autoc0nfirm-Secr3t-" + "Z" * 20
     client = make_app(log_level="DEBUG").test_client()
+    trusted = make_app(
+        log_level="DEBUG", autoconfirm_user=True, autoconfirm_secret=backend_secret
+    ).test_client()
     username = unique_username()
-    secrets = [PASSWORD, NEW_PASSWORD, SIGNUP_CODE]
+    secrets = [PASSWORD, NEW_PASSWORD, SIGNUP_CODE, backend_secret]
 
     assert (
         client.post("/signup", headers={"username": username, "password": PASSWORD}).status_code
         == 201
     )
+    for secret in (backend_secret, backend_secret + "-WRONG"):
+        trusted.post(
+            "/signup",
+            json={"username": unique_username(), "password": PASSWORD},
+            headers={"X-Autoconfirm-Secret": secret},
+        )
     assert (
         client.post(
             "/confirmsignup", json={"username": username, "confirmationCode": SIGNUP_CODE}
@@ -101,7 +111,7 @@ def test_a_whole_flow_logs_no_secret(
     request_lines = [
         json.loads(line) for line in logged.splitlines() if '"proxy_app.request"' in line
     ]
-    assert len(request_lines) == 13
+    assert len(request_lines) == 15
     for line in request_lines:
         assert {"requestId", "method", "path", "status", "latencyMs", "cognitoError"} <= set(line)
     assert any(line["cognitoError"] == "NotAuthorizedException" for line in request_lines)

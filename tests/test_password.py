@@ -86,8 +86,8 @@ class TestConfirm:
                 "confirmationCode": "moto-confirmation-code:000000",
             },
         )
-        # moto answers ExpiredCode for a wrong code of its own format.
-        problem(response, 400, "ExpiredCode")
+        # A wrong code (moto says ExpiredCode here, Cognito CodeMismatch) is one answer.
+        problem(response, 400, "CodeMismatch")
         assert _sign_in(client, user.username, user.password) == 200
 
     @pytest.mark.parametrize(

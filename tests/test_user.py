@@ -155,7 +155,7 @@ class TestDeleteUser:
         with pytest.raises(cognito.exceptions.UserNotFoundException):
             cognito.admin_get_user(UserPoolId=user.pool.id, Username=user.username)
         again = client.delete("/admin/user", headers={"idToken": tokens["idToken"]})
-        problem(again, 401, "NotAuthorized")
+        assert problem(again, 401, "InvalidToken")["reason"] == "revoked"
 
     def test_tampered_token_deletes_nothing(
         self, client: FlaskClient, cognito: Any, user: User, tokens: dict[str, Any]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from typing import Any
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from proxy_app import context
 from proxy_app.attributes import check_writable
 from proxy_app.cognito import unexpected_answer
-from proxy_app.errors import ApiError, unknown_user_answered_as, validation_failed
+from proxy_app.config import AUTOCONFIRM_SECRET_HEADER
+from proxy_app.errors import ApiError, account_state_hidden, validation_failed
 from proxy_app.inputs import load
 from proxy_app.openapi import documented
 from proxy_app.responses import code_delivery, json_response, tokens_or_challenge
@@ -38,6 +40,7 @@ auth = Blueprint("auth", __name__)
 def sign_up() -> Any:
     """Create a user (and confirm it when AUTOCONFIRM_USER is true)."""
     data = load(SignUpRequest)
+    trusted = _from_trusted_backend()
     attributes: dict[str, str] = data["attributes"]
     check_writable(attributes)
     attributes = _with_email_from_username(data["username"], attributes)
@@ -45,7 +48,7 @@ def sign_up() -> Any:
     result = gateway.sign_up(data["username"], data["password"], attributes)
     confirmed = bool(result.get("UserConfirmed"))
     if context.config().autoconfirm_user and not confirmed:
-        _confirm_or_roll_back(data["username"], attributes)
+        _confirm_or_roll_back(data["username"], verify_email=trusted and "email" in attributes)
         confirmed = True
     body = {
         "userSub": result.get("UserSub") or "",
@@ -68,12 +71,36 @@ def _with_email_from_username(username: str, attributes: dict[str, str]) -> dict
     return {**attributes, "email": username}
 
 
-def _confirm_or_roll_back(username: str, attributes: dict[str, str]) -> None:
+def _from_trusted_backend() -> bool:
+    """Say whether the sign-up presents AUTOCONFIRM_SECRET; refuse (403) a wrong one.
+
+    Only the trusted backend the original's auto-confirm was made for (one migrating its
+    users) may have an email marked verified: anyone else could claim an address they do
+    not own, and lock its owner out.
+    """
+    presented = request.headers.get(AUTOCONFIRM_SECRET_HEADER)
+    if presented is None:
+        return False
+    expected = context.config().autoconfirm_secret
+    if expected is None or not hmac.compare_digest(
+        presented.encode("utf-8", "replace"), expected.encode("utf-8")
+    ):
+        raise ApiError(
+            403,
+            "Forbidden",
+            "Forbidden",
+            f"The {AUTOCONFIRM_SECRET_HEADER} header does not match this service's secret.",
+            reason="bad_autoconfirm_secret",
+        )
+    return True
+
+
+def _confirm_or_roll_back(username: str, *, verify_email: bool) -> None:
     """Confirm a new user; if that fails, delete it so the same sign-up can be retried."""
     gateway = context.gateway()
     try:
         gateway.admin_confirm_sign_up(username)
-        if "email" in attributes:
+        if verify_email:
             gateway.update_attributes(username, {"email_verified": "true"})
     except Exception as error:
         log.warning(
@@ -98,7 +125,7 @@ def _confirm_or_roll_back(username: str, attributes: dict[str, str]) -> None:
 def confirm_sign_up() -> Any:
     """Confirm a sign-up with the code Cognito sent."""
     data = load(ConfirmSignUpRequest)
-    with unknown_user_answered_as("CodeMismatchException"):
+    with account_state_hidden():
         context.gateway().confirm_sign_up(data["username"], data["confirmationCode"])
     return json_response(ConfirmedResponse, {"confirmed": True})
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, g
 
 from proxy_app import context
-from proxy_app.errors import ApiError, unknown_user_answered_as
+from proxy_app.errors import ApiError, account_state_hidden
 from proxy_app.inputs import load
 from proxy_app.openapi import documented
 from proxy_app.responses import json_response
@@ -51,7 +51,7 @@ def reset_password() -> Any:
 def confirm_password() -> Any:
     """Set a new password with the code from /password/reset."""
     data = load(PasswordConfirmRequest)
-    with unknown_user_answered_as("CodeMismatchException"):
+    with account_state_hidden():
         context.gateway().confirm_forgot_password(
             data["username"], data["password"], data["confirmationCode"]
         )

@@ -21,7 +21,7 @@ user = Blueprint("user", __name__)
 def update_attribute() -> Any:
     """Set one attribute of the token's user."""
     data = load(UpdateAttributeRequest)
-    verified = context.verified_token(data)
+    verified = context.account_token(data)
     name, value = data["attributeName"], data["attributeValue"]
     check_writable([name])
     context.gateway().update_attributes(verified.username, {name: value})
@@ -29,9 +29,9 @@ def update_attribute() -> Any:
 
 
 @user.delete("/admin/user")
-@documented("user", request=TokenRequest, status=204, errors=(401,))
+@documented("user", request=TokenRequest, status=204, errors=(401, 403))
 def delete_user() -> Any:
     """Delete the token's user."""
-    verified = context.verified_token(load(TokenRequest))
+    verified = context.account_token(load(TokenRequest))
     context.gateway().delete_user(verified.username)
     return Response(status=204)
