@@ -246,3 +246,48 @@ class TestItem4WriteRoutesNeedTheSelfServiceScope:
         )
         assert response.status_code == 200
         assert _attributes(cognito, user.pool, user.username)["name"] == "Ada"
+
+
+class TestAppClientMisconfigurationIsNotAWrongPassword:
+    """Cognito's NotAuthorized for a bad secret is the operator's error, not the user's."""
+
+    @pytest.mark.parametrize(
+        "message",
+        [
+            "Unable to verify secret hash for client 1example23456789",
+            "Client 1example23456789 is configured for secret but secret was not received",
+            "Auth flow not enabled for this client",
+        ],
+    )
+    def test_sign_in_answers_500_and_logs_it_stubbed(
+        self, app: Flask, message: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from conftest import stubbed_error
+
+        caplog.set_level(logging.ERROR, logger="proxy_app")
+        response = stubbed_error(
+            app,
+            "admin_initiate_auth",
+            "NotAuthorizedException",
+            "/admin/signin",
+            {"username": "ada@example.com", "password": PASSWORD},
+            message,
+        )
+        problem(response, 500, "InternalError")
+        assert any(
+            getattr(r, "cognitoError", None) == "AppClientMisconfigured" for r in caplog.records
+        )
+        assert PASSWORD not in caplog.text
+
+    def test_a_real_wrong_password_is_still_401_stubbed(self, app: Flask) -> None:
+        from conftest import stubbed_error
+
+        response = stubbed_error(
+            app,
+            "admin_initiate_auth",
+            "NotAuthorizedException",
+            "/admin/signin",
+            {"username": "ada@example.com", "password": PASSWORD},
+            "Incorrect username or password.",
+        )
+        problem(response, 401, "NotAuthorized")
