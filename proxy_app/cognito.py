@@ -25,15 +25,13 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from botocore.parsers import ResponseParserError
-from flask import g
 
 from proxy_app.config import Config
-from proxy_app.errors import (
-    ApiError,
-    from_cognito,
-    internal_error,
-    upstream_unavailable,
-    validation_failed,
+from proxy_app.failures import (
+    CognitoInputRefused,
+    CognitoRefused,
+    CognitoUnavailable,
+    NoCredentials,
 )
 
 if TYPE_CHECKING:
@@ -60,46 +58,37 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
 
 @contextmanager
 def cognito_errors() -> Iterator[None]:
-    """Turn boto3's exceptions into ApiErrors; the Cognito code goes to the request log."""
+    """Turn boto3's exceptions into domain errors that carry Cognito's code."""
     try:
         yield
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "Unknown")
-        g.cognito_error = code
-        raise from_cognito(code, str(error.get("Message") or "")) from None
+        raise CognitoRefused(code, str(error.get("Message") or "")) from None
     except _UNREACHABLE as exc:
-        g.cognito_error = type(exc).__name__
-        raise upstream_unavailable() from None
+        raise CognitoUnavailable(type(exc).__name__) from None
     except ResponseParserError:
-        g.cognito_error = "UnparsableAnswer"
-        raise from_cognito("UnparsableAnswer", "") from None
+        raise CognitoRefused("UnparsableAnswer") from None
     except ParamValidationError:
-        # Input our schemas let through but Cognito's own parameter rules refuse.
-        g.cognito_error = "ParamValidationError"
-        raise validation_failed(
-            {"_request": ["Cognito's parameter rules refuse this input."]}
-        ) from None
+        raise CognitoInputRefused() from None
     except NoCredentialsError:
-        g.cognito_error = "NoCredentialsError"
         log.error("no AWS credentials for Cognito calls")
-        raise internal_error() from None
+        raise NoCredentials() from None
     except BotoCoreError as exc:
-        g.cognito_error = type(exc).__name__
-        raise from_cognito(type(exc).__name__, "") from None
+        raise CognitoRefused(type(exc).__name__) from None
 
 
 _session_lock = threading.Lock()
 _session: boto3.session.Session | None = None
 
 
-def _new_client(**options: Any) -> CognitoIdentityProviderClient:
+def aws_client(service: str, **options: Any) -> Any:
     """Create a client from the process's one boto3 session (it caches service models)."""
     global _session
     with _session_lock:
         if _session is None:
             _session = boto3.session.Session()
-        return _session.client("cognito-idp", **options)
+        return _session.client(service, **options)  # type: ignore[call-overload]
 
 
 def refuse_unparsable_answer(response_dict: dict[str, Any], **_: Any) -> None:
@@ -139,7 +128,8 @@ class CognitoGateway:
     def _make_client(self) -> CognitoIdentityProviderClient:
         config = self._config
         key_id, secret = config.static_credentials or (None, None)
-        client = _new_client(
+        client: CognitoIdentityProviderClient = aws_client(
+            "cognito-idp",
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
             region_name=config.region,
@@ -310,6 +300,23 @@ class CognitoGateway:
         with cognito_errors():
             return dict(self.client.admin_get_user(UserPoolId=self.pool_id, Username=username))
 
+    def admin_create_user(self, username: str, attributes: dict[str, str]) -> None:
+        """Create a user with AdminCreateUser, sending no message (migration)."""
+        with cognito_errors():
+            self.client.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=username,
+                UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+                MessageAction="SUPPRESS",
+            )
+
+    def admin_set_user_password(self, username: str, password: str, *, permanent: bool) -> None:
+        """Set a user's password with AdminSetUserPassword (the pool's policy applies)."""
+        with cognito_errors():
+            self.client.admin_set_user_password(
+                UserPoolId=self.pool_id, Username=username, Password=password, Permanent=permanent
+            )
+
     def get_user(self, access_token: str) -> dict[str, Any]:
         """Ask Cognito about an access token's user (fails for revoked tokens)."""
         with cognito_errors():
@@ -321,7 +328,6 @@ class CognitoGateway:
             self.client.describe_user_pool_client(UserPoolId=self.pool_id, ClientId=self.client_id)
 
 
-def unexpected_answer(operation: str) -> ApiError:
-    """Build the 502 for a Cognito answer that lacks what it must have."""
-    g.cognito_error = f"{operation}:UnexpectedAnswer"
-    return from_cognito("UnexpectedAnswer", "")
+def unexpected_answer(operation: str) -> CognitoRefused:
+    """Build the error for a Cognito answer that lacks what it must have (502 at the edge)."""
+    return CognitoRefused(f"{operation}:UnexpectedAnswer")

@@ -36,6 +36,7 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]+$")
 _ATTRIBUTE = re.compile(r"^(custom:)?[A-Za-z0-9_:.-]{1,32}$")
+_TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _SECRET = re.compile(r"[\x21-\x7e]+")
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 MAX_TOKEN_LEEWAY = 300
@@ -72,6 +73,9 @@ class Config:
     log_level: str = "INFO"
     token_leeway_seconds: int = 0
     token_revocation_check: bool = False
+    # The service's own DynamoDB table (records.py) and, for emulators, its endpoint.
+    records_table: str | None = None
+    dynamodb_endpoint_url: str | None = None
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
     jwks_connect_timeout: float = 1.5
@@ -132,6 +136,7 @@ class Config:
             ("COGNITO_ENDPOINT_URL", self.endpoint_url),
             ("COGNITO_ISSUER", self.issuer_override),
             ("COGNITO_JWKS_URL", self.jwks_url_override),
+            ("DYNAMODB_ENDPOINT_URL", self.dynamodb_endpoint_url),
         ):
             if url is not None and not re.match(r"^https?://[^\s/]+", url):
                 raise ConfigError(name, f"not an http(s) URL: {url!r}")
@@ -139,6 +144,10 @@ class Config:
         if secret is not None and (len(secret) < MIN_SECRET or not _SECRET.fullmatch(secret)):
             raise ConfigError(
                 "AUTOCONFIRM_SECRET", f"at least {MIN_SECRET} printable ASCII characters"
+            )
+        if self.records_table is not None and not _TABLE.fullmatch(self.records_table):
+            raise ConfigError(
+                "REVOCATION_TABLE", "not a DynamoDB table name (3-255 of A-Za-z0-9_.-)"
             )
         if self.log_level not in _LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"one of {', '.join(sorted(_LOG_LEVELS))}")
@@ -178,6 +187,8 @@ class Config:
             log_level=(text("LOG_LEVEL") or "INFO").upper(),
             token_leeway_seconds=_integer(environ, "TOKEN_LEEWAY_SECONDS", 0),
             token_revocation_check=_flag(environ, "TOKEN_REVOCATION_CHECK", False),
+            records_table=text("REVOCATION_TABLE"),
+            dynamodb_endpoint_url=text("DYNAMODB_ENDPOINT_URL"),
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
             local_mode_allow_remote=_flag(environ, "LOCAL_MODE_ALLOW_REMOTE", False),
         )

@@ -8,7 +8,8 @@ from flask import current_app
 
 from proxy_app.cognito import CognitoGateway
 from proxy_app.config import Config
-from proxy_app.errors import ApiError, invalid_token, validation_failed
+from proxy_app.errors import validation_failed
+from proxy_app.failures import CognitoRefused, TokenRejected
 from proxy_app.tokens import TokenVerifier, VerifiedToken, require_groups, require_scopes
 
 # The scope Cognito's own self-service calls (UpdateUserAttributes, DeleteUser) demand.
@@ -55,7 +56,7 @@ def verified_token(
         if config().token_revocation_check:
             _check_not_revoked(access_token)
     else:
-        raise invalid_token("missing", "The request carries no token.")
+        raise TokenRejected("missing", "The request carries no token.")
     require_groups(token, groups)
     require_scopes(token, scopes)
     return token
@@ -80,8 +81,8 @@ def _check_same_account(token: VerifiedToken) -> None:
     """Ask Cognito (AdminGetUser) whether the token's username is still the token's user."""
     try:
         account = gateway().admin_get_user(token.username)
-    except ApiError as error:
-        if error.cognito_code == "UserNotFoundException":
+    except CognitoRefused as error:
+        if error.code == "UserNotFoundException":
             raise _revoked() from None
         raise
     sub = next(
@@ -92,17 +93,17 @@ def _check_same_account(token: VerifiedToken) -> None:
         raise _revoked()
 
 
-def _revoked() -> ApiError:
-    return invalid_token("revoked", "The token has been revoked.")
+def _revoked() -> TokenRejected:
+    return TokenRejected("revoked", "The token has been revoked.")
 
 
 def _check_not_revoked(access_token: str) -> None:
     """Ask Cognito whether the access token still works (GetUser): one call per request."""
     try:
         gateway().get_user(access_token)
-    except ApiError as error:
+    except CognitoRefused as error:
         # Cognito answers NotAuthorized for a revoked or signed-out token, and for a
         # disabled user; UserNotFound once the user is deleted.
-        if error.cognito_code in ("NotAuthorizedException", "UserNotFoundException"):
+        if error.code in ("NotAuthorizedException", "UserNotFoundException"):
             raise _revoked() from None
         raise

@@ -12,6 +12,15 @@ from typing import Any
 from flask import Flask, Response, g, json
 from werkzeug.exceptions import HTTPException
 
+from proxy_app.failures import (
+    CognitoInputRefused,
+    CognitoRefused,
+    CognitoUnavailable,
+    ServiceFailure,
+    TokenForbidden,
+    TokenRejected,
+)
+
 log = logging.getLogger("proxy_app")
 
 PROBLEM_JSON = "application/problem+json"
@@ -175,11 +184,12 @@ def account_state_hidden() -> Iterator[None]:
     """
     try:
         yield
-    except ApiError as error:
-        if error.cognito_code not in _ACCOUNT_REVEALING:
+    except CognitoRefused as refusal:
+        if refusal.code not in _ACCOUNT_REVEALING:
             raise
-        g.cognito_error = error.cognito_code
-        raise from_cognito("CodeMismatchException", "") from None
+        error = from_cognito("CodeMismatchException", "")
+        error.cognito_code = refusal.code
+        raise error from None
 
 
 def upstream_unavailable() -> ApiError:
@@ -191,6 +201,27 @@ def upstream_unavailable() -> ApiError:
         "Cognito could not be reached in time; retry later.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def from_failure(failure: ServiceFailure) -> ApiError:
+    """Translate a domain error into the ApiError we answer (the one place that does)."""
+    if isinstance(failure, CognitoRefused):
+        return from_cognito(failure.code, failure.message)
+    if isinstance(failure, CognitoUnavailable):
+        error = upstream_unavailable()
+        error.cognito_code = failure.cause
+        return error
+    if isinstance(failure, TokenRejected):
+        return invalid_token(failure.reason, failure.detail)
+    if isinstance(failure, TokenForbidden):
+        return ApiError(403, "Forbidden", "Forbidden", failure.detail, reason=failure.reason)
+    if isinstance(failure, CognitoInputRefused):
+        error = validation_failed({"_request": ["Cognito's parameter rules refuse this input."]})
+        error.cognito_code = "ParamValidationError"
+        return error
+    error = internal_error()
+    error.cognito_code = type(failure).__name__
+    return error
 
 
 def _safe_message(message: str) -> str:
@@ -259,13 +290,23 @@ def problem_response(error: ApiError) -> Response:
     return response
 
 
+def _answer(error: ApiError) -> Response:
+    g.api_error = error
+    if error.cognito_code is not None:
+        g.cognito_error = error.cognito_code
+    return problem_response(error)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Route every exception through problem_response."""
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
-        g.api_error = error
-        return problem_response(error)
+        return _answer(error)
+
+    @app.errorhandler(ServiceFailure)
+    def _failure(failure: ServiceFailure) -> Response:
+        return _answer(from_failure(failure))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

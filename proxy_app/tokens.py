@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeGuard
 import jwt
 
 from proxy_app.config import Config
-from proxy_app.errors import ApiError, from_cognito, invalid_token, upstream_unavailable
+from proxy_app.failures import CognitoRefused, CognitoUnavailable, TokenForbidden, TokenRejected
 
 log = logging.getLogger("proxy_app.tokens")
 
@@ -110,7 +110,7 @@ class JwksCache:
             if self._generation != seen:
                 # Another request fetched while this one waited: share its outcome.
                 if self._last_fetch_failed:
-                    raise upstream_unavailable()
+                    raise CognitoUnavailable("JwksUnreachable")
                 return (self._keys or {}).get(kid)
             keys = self._keys
             if keys is not None and kid in keys:
@@ -144,14 +144,14 @@ class JwksCache:
             body = self._download()
         except urllib.error.HTTPError as exc:
             log.warning("jwks fetch refused", extra={"jwksUrl": self.url, "status": exc.code})
-            raise from_cognito("JwksUnavailable", "") from None
+            raise CognitoRefused("JwksUnavailable") from None
         except (OSError, http.client.HTTPException) as exc:
             # URLError and socket timeouts are OSErrors; a garbled answer is HTTPException.
             log.warning(
                 "jwks fetch failed",
                 extra={"jwksUrl": self.url, "error": type(exc).__name__},
             )
-            raise upstream_unavailable() from None
+            raise CognitoUnavailable("JwksUnreachable") from None
         keys = self._parse(body)
         log.info(
             "jwks fetched",
@@ -181,7 +181,7 @@ class JwksCache:
                 size += len(chunk)
                 if size > MAX_JWKS_BYTES:
                     log.warning("jwks document too large", extra={"jwksUrl": self.url})
-                    raise from_cognito("InvalidJwks", "")
+                    raise CognitoRefused("InvalidJwks")
                 chunks.append(chunk)
         return b"".join(chunks)
 
@@ -193,7 +193,7 @@ class JwksCache:
                 raise TypeError("keys is not a list")
         except (ValueError, KeyError, TypeError):
             log.warning("jwks document is not a key set", extra={"jwksUrl": self.url})
-            raise from_cognito("InvalidJwks", "") from None
+            raise CognitoRefused("InvalidJwks") from None
         keys: dict[str, jwt.PyJWK] = {}
         for entry in entries:
             key = _signing_key(entry)
@@ -241,50 +241,50 @@ class TokenVerifier:
         )
 
     def verify(self, token: str, expected_use: TokenUse) -> VerifiedToken:
-        """Check a token in a fixed order; raise 401 InvalidToken with the failing reason."""
+        """Check a token in a fixed order; raise TokenRejected with the failing reason."""
         jws = _parse(token)
         alg = jws.header.get("alg")
         # RS256 only: refuses `none`, HMAC with the public key as secret, and swaps.
         if alg != ALGORITHM:
-            raise invalid_token("unsupported_alg", "The token's algorithm is not accepted.")
+            raise TokenRejected("unsupported_alg", "The token's algorithm is not accepted.")
         kid = jws.header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise invalid_token("unknown_kid", "The token names no signing key.")
+            raise TokenRejected("unknown_kid", "The token names no signing key.")
         key = self.jwks.get(kid)
         if key is None:
-            raise invalid_token("unknown_kid", "The token's signing key is not the pool's.")
+            raise TokenRejected("unknown_kid", "The token's signing key is not the pool's.")
         if key.algorithm_name != alg:
-            raise invalid_token("unsupported_alg", "The token's algorithm is not the key's.")
+            raise TokenRejected("unsupported_alg", "The token's algorithm is not the key's.")
         if not key.Algorithm.verify(jws.signing_input, key.key, jws.signature):
-            raise invalid_token("bad_signature", "The token's signature is not valid.")
+            raise TokenRejected("bad_signature", "The token's signature is not valid.")
         self._check_claims(jws.claims, expected_use)
         return _verified(jws.claims, expected_use, token)
 
     def _check_claims(self, claims: dict[str, Any], expected_use: TokenUse) -> None:
         if claims.get("iss") != self._issuer:
-            raise invalid_token("wrong_issuer", "The token was not issued by this user pool.")
+            raise TokenRejected("wrong_issuer", "The token was not issued by this user pool.")
         if claims.get("token_use") != expected_use:
-            raise invalid_token("wrong_token_use", f"An {expected_use} token is required here.")
+            raise TokenRejected("wrong_token_use", f"An {expected_use} token is required here.")
         if claims.get(CLIENT_CLAIM[expected_use]) != self._client_id:
-            raise invalid_token("wrong_client", "The token was issued to another app client.")
+            raise TokenRejected("wrong_client", "The token was issued to another app client.")
         now = self._clock()
         exp = claims.get("exp")
         if not _is_time(exp):
-            raise invalid_token("malformed", "The token has no expiry.")
+            raise TokenRejected("malformed", "The token has no expiry.")
         if now >= exp + self._leeway:
-            raise invalid_token("expired", "The token has expired.")
+            raise TokenRejected("expired", "The token has expired.")
         for name in ("nbf", "iat"):
             value = claims.get(name)
             if value is None:
                 continue
             if not _is_time(value):
-                raise invalid_token("malformed", f"The token's {name} is not a time.")
+                raise TokenRejected("malformed", f"The token's {name} is not a time.")
             if value > now + self._leeway:
-                raise invalid_token("not_yet_valid", "The token is not valid yet.")
+                raise TokenRejected("not_yet_valid", "The token is not valid yet.")
         if not isinstance(claims.get(USERNAME_CLAIM[expected_use]), str) or not isinstance(
             claims.get("sub"), str
         ):
-            raise invalid_token("malformed", "The token names no user.")
+            raise TokenRejected("malformed", "The token names no user.")
 
 
 def _parse(token: str) -> _Jws:
@@ -292,14 +292,14 @@ def _parse(token: str) -> _Jws:
     # Size first, before any parsing: a str longer than the limit in characters is at
     # least as long in bytes, and the pattern below admits only ASCII.
     if len(token) > MAX_TOKEN_BYTES:
-        raise invalid_token("malformed", "The token is too large.")
+        raise TokenRejected("malformed", "The token is too large.")
     if not _COMPACT_JWS.fullmatch(token):
-        raise invalid_token("malformed", "The token is not a JWT.")
+        raise TokenRejected("malformed", "The token is not a JWT.")
     header_part, payload_part, signature_part = token.split(".")
     header = _json_object(header_part)
     claims = _json_object(payload_part)
     if "crit" in header:
-        raise invalid_token("malformed", "The token requires extensions this service lacks.")
+        raise TokenRejected("malformed", "The token requires extensions this service lacks.")
     return _Jws(
         header=header,
         claims=claims,
@@ -312,7 +312,7 @@ def _base64url(part: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (binascii.Error, ValueError):
-        raise invalid_token("malformed", "The token is not a JWT.") from None
+        raise TokenRejected("malformed", "The token is not a JWT.") from None
 
 
 def _json_object(part: str) -> dict[str, Any]:
@@ -321,9 +321,9 @@ def _json_object(part: str) -> dict[str, Any]:
             _base64url(part), object_pairs_hook=_no_duplicates, parse_constant=_no_constant
         )
     except (ValueError, RecursionError):
-        raise invalid_token("malformed", "The token is not a JWT.") from None
+        raise TokenRejected("malformed", "The token is not a JWT.") from None
     if not isinstance(value, dict):
-        raise invalid_token("malformed", "The token's header or payload is not an object.")
+        raise TokenRejected("malformed", "The token's header or payload is not an object.")
     return value
 
 
@@ -372,10 +372,4 @@ def require_scopes(token: VerifiedToken, scopes: Iterable[str]) -> None:
 def _require(held: Iterable[str], wanted: Iterable[str], reason: str, refusal: str) -> None:
     demanded = frozenset(wanted)
     if demanded and demanded.isdisjoint(held):
-        raise ApiError(
-            403,
-            "Forbidden",
-            "Forbidden",
-            f"{refusal} this route requires.",
-            reason=reason,
-        )
+        raise TokenForbidden(reason, f"{refusal} this route requires.")

@@ -16,7 +16,7 @@ from tokenkit import JwksServer, claims_for, jwks_server, mint
 
 from proxy_app import context
 from proxy_app.config import Config, ConfigError
-from proxy_app.errors import ApiError
+from proxy_app.failures import TokenRejected
 from proxy_app.inputs import load
 from proxy_app.schemas import TokenRequest
 from proxy_app.tokens import JwksCache, TokenVerifier
@@ -168,8 +168,7 @@ class TestTimeChecks:
         token = mint(claims_for(pool, "id", "t@example.com", SUB, **claims))
         try:
             verifier.verify(token, "id")
-        except ApiError as error:
-            assert error.reason is not None
+        except TokenRejected as error:
             return error.reason
         return "ok"
 

@@ -14,6 +14,7 @@ from proxy_app.attributes import check_writable
 from proxy_app.cognito import unexpected_answer
 from proxy_app.config import AUTOCONFIRM_SECRET_HEADER
 from proxy_app.errors import ApiError, account_state_hidden, validation_failed
+from proxy_app.failures import CognitoRefused, ServiceFailure
 from proxy_app.inputs import load
 from proxy_app.openapi import documented
 from proxy_app.responses import code_delivery, json_response, tokens_or_challenge
@@ -107,15 +108,17 @@ def _confirm_or_roll_back(username: str, *, verify_email: bool) -> None:
             "auto-confirm failed; removing the new user",
             extra={
                 "requestId": g.request_id,
-                "cognitoError": getattr(error, "cognito_code", None) or type(error).__name__,
+                "cognitoError": error.code
+                if isinstance(error, CognitoRefused)
+                else type(error).__name__,
             },
         )
         try:
             gateway.delete_user(username)
-        except ApiError as cleanup:
+        except ServiceFailure as cleanup:
             log.error(
                 "could not remove the half-made user; remove it by hand",
-                extra={"requestId": g.request_id, "cognitoError": cleanup.cognito_code},
+                extra={"requestId": g.request_id, "cognitoError": type(cleanup).__name__},
             )
         raise
 

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 
 from proxy_app import context
-from proxy_app.errors import ApiError, validation_failed
+from proxy_app.errors import ApiError, from_failure, validation_failed
+from proxy_app.failures import ServiceFailure
 from proxy_app.openapi import build_spec, documented
 from proxy_app.responses import json_response
 from proxy_app.schemas import DeepHealthResponse
@@ -36,7 +37,8 @@ def health() -> Any:
     started = time.perf_counter()
     try:
         context.gateway().ping()
-    except ApiError as error:
+    except ServiceFailure as failure:
+        error = from_failure(failure)
         log.warning(
             "deep health check failed",
             extra={"requestId": g.request_id, "cognitoError": error.cognito_code or error.code},

@@ -8,7 +8,8 @@ from typing import Any
 from flask import Blueprint, g
 
 from proxy_app import context
-from proxy_app.errors import ApiError, account_state_hidden
+from proxy_app.errors import account_state_hidden
+from proxy_app.failures import CognitoRefused
 from proxy_app.inputs import load
 from proxy_app.openapi import documented
 from proxy_app.responses import json_response
@@ -35,12 +36,12 @@ def reset_password() -> Any:
     data = load(UsernameRequest)
     try:
         context.gateway().forgot_password(data["username"])
-    except ApiError as error:
-        if error.cognito_code not in _HIDDEN:
+    except CognitoRefused as error:
+        if error.code not in _HIDDEN:
             raise
         log.info(
             "password reset not started",
-            extra={"requestId": g.request_id, "cognitoError": error.cognito_code},
+            extra={"requestId": g.request_id, "cognitoError": error.code},
         )
     body = {"codeDeliveryDetails": None, "message": RESET_MESSAGE}
     return json_response(PasswordResetResponse, body)

@@ -1,0 +1,108 @@
+"""The service's own DynamoDB table: what every instance must agree on.
+
+One table (`REVOCATION_TABLE`), one string key `pk`, shared by all processes and Lambda
+instances. It holds accounts deleted through this service (so that migration from a
+legacy store never brings one back); sign-outs and revoked sessions join it later.
+Items that may expire carry `expiresAt` (epoch seconds), the table's TTL attribute.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from proxy_app.cognito import aws_client
+from proxy_app.config import Config
+from proxy_app.failures import CognitoUnavailable
+
+log = logging.getLogger("proxy_app.records")
+
+KEY = "pk"
+TTL_ATTRIBUTE = "expiresAt"
+_DELETED = "deleted#"
+
+
+class Records:
+    """Read and write the service's table; every failure is CognitoUnavailable (503)."""
+
+    def __init__(self, config: Config) -> None:
+        assert config.records_table is not None
+        self.table = config.records_table
+        self._config = config
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client, created on first use."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    key_id, secret = self._config.static_credentials or (None, None)
+                    self._client = aws_client(
+                        "dynamodb",
+                        aws_access_key_id=key_id,
+                        aws_secret_access_key=secret,
+                        region_name=self._config.region,
+                        endpoint_url=self._config.dynamodb_endpoint_url,
+                        config=BotoConfig(
+                            connect_timeout=self._config.connect_timeout,
+                            read_timeout=self._config.read_timeout,
+                            retries={"mode": "standard", "total_max_attempts": 3},
+                        ),
+                    )
+        return self._client
+
+    def record_deletion(self, username: str, sub: str) -> None:
+        """Remember that this account was deleted through the service."""
+        self._call(
+            "put_item",
+            TableName=self.table,
+            Item={
+                KEY: {"S": _DELETED + username},
+                "sub": {"S": sub},
+                "deletedAt": {"N": str(int(time.time()))},
+            },
+        )
+
+    def is_deleted(self, username: str) -> bool:
+        """Say whether this username's account was deleted through the service."""
+        answer = self._call(
+            "get_item",
+            TableName=self.table,
+            Key={KEY: {"S": _DELETED + username}},
+            ConsistentRead=True,
+            ProjectionExpression=KEY,
+        )
+        return "Item" in answer
+
+    def lift_deletion(self, username: str) -> None:
+        """Forget a deletion, so that the legacy account may be migrated again."""
+        self._call("delete_item", TableName=self.table, Key={KEY: {"S": _DELETED + username}})
+
+    def create_table(self) -> None:
+        """Create the table (local mode and tests; serverless.yml creates it on AWS)."""
+        self._call(
+            "create_table",
+            TableName=self.table,
+            KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+    def _call(self, operation: str, **parameters: Any) -> dict[str, Any]:
+        try:
+            return dict(getattr(self.client, operation)(**parameters))
+        except (ClientError, BotoCoreError) as exc:
+            code = (
+                exc.response.get("Error", {}).get("Code", "Unknown")
+                if isinstance(exc, ClientError)
+                else type(exc).__name__
+            )
+            log.error("service table call failed", extra={"operation": operation, "error": code})
+            raise CognitoUnavailable(f"DynamoDB:{code}") from None
