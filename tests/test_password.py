@@ -65,9 +65,10 @@ class TestReset:
             message,
         )
         assert response.status_code == 200
-        assert response.json == client.post(
-            "/password/reset", json={"username": unique_username()}
-        ).json
+        assert (
+            response.json
+            == client.post("/password/reset", json={"username": unique_username()}).json
+        )
 
     @pytest.mark.parametrize(
         "message",
