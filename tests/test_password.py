@@ -42,7 +42,7 @@ class TestReset:
     @pytest.mark.parametrize(
         ("cognito_error", "message"),
         [
-            ("UserNotFoundException", "Username/client id combination not found."),
+            ("UserNotFoundException", "User does not exist."),
             (
                 "InvalidParameterException",
                 "Cannot reset password for the user as there is no registered/verified "
