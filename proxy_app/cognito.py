@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from botocore.parsers import ResponseParserError
 
 from proxy_app.config import Config
 from proxy_app.failures import (
+    MISCONFIGURED,
     CognitoInputRefused,
     CognitoRefused,
     CognitoUnavailable,
@@ -40,6 +42,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("proxy_app.cognito")
 
 MAX_ATTEMPTS = 3
+# NotAuthorizedException also says that this service's app client settings are wrong
+# (a bad or missing secret, an unknown client, a flow not enabled). Answered as a wrong
+# password or hidden as an unknown user, it would make every sign-in fail quietly and
+# every reset look sent: it is the operator's error, not the user's.
+_MISCONFIGURED = re.compile(
+    r"secret ?hash|secret was not received|configured for secret|auth flow not enabled"
+    r"|\bclient\b.*\bdoes not exist",
+    re.IGNORECASE,
+)
 _UNREACHABLE = (
     EndpointConnectionError,
     ConnectTimeoutError,
@@ -64,7 +75,15 @@ def cognito_errors() -> Iterator[None]:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "Unknown")
-        raise CognitoRefused(code, str(error.get("Message") or "")) from None
+        message = str(error.get("Message") or "")
+        if code == "NotAuthorizedException" and _MISCONFIGURED.search(message):
+            log.error(
+                "configuration error: Cognito refuses this service's app client; check "
+                "COGNITO_APP_CLIENT_ID, COGNITO_APP_CLIENT_SECRET and its auth flows",
+                extra={"cognitoError": MISCONFIGURED},
+            )
+            raise CognitoRefused(MISCONFIGURED) from None
+        raise CognitoRefused(code, message) from None
     except _UNREACHABLE as exc:
         raise CognitoUnavailable(type(exc).__name__) from None
     except ResponseParserError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,9 +12,11 @@ from flask import Flask, Response, g, json
 from werkzeug.exceptions import HTTPException
 
 from proxy_app.failures import (
+    MISCONFIGURED,
     CognitoInputRefused,
     CognitoRefused,
     CognitoUnavailable,
+    NoCredentials,
     ServiceFailure,
     TokenForbidden,
     TokenRejected,
@@ -133,24 +134,9 @@ COGNITO_ERRORS: dict[str, CognitoErrorRule] = {
 }
 
 
-# NotAuthorizedException also says that this service's app client settings are wrong
-# (a bad secret, a flow not enabled). Answered as a wrong password, that would make every
-# sign-in fail quietly and every reset look sent: it is the operator's error, not the user's.
-_MISCONFIGURED = re.compile(
-    r"secret hash|configured for secret|auth flow not enabled|client .*does not exist",
-    re.IGNORECASE,
-)
-MISCONFIGURED = "AppClientMisconfigured"
-
-
 def from_cognito(cognito_code: str, message: str) -> ApiError:
     """Translate a Cognito error code (and its message) into the ApiError we answer."""
-    if cognito_code == "NotAuthorizedException" and _MISCONFIGURED.search(message):
-        log.error(
-            "Cognito refused this service's app client settings; check the client id, "
-            "its secret and its enabled auth flows",
-            extra={"cognitoError": MISCONFIGURED},
-        )
+    if cognito_code == MISCONFIGURED:
         error = internal_error()
         error.cognito_code = MISCONFIGURED
         return error
@@ -220,7 +206,9 @@ def from_failure(failure: ServiceFailure) -> ApiError:
         error.cognito_code = "ParamValidationError"
         return error
     error = internal_error()
-    error.cognito_code = type(failure).__name__
+    error.cognito_code = (
+        "NoCredentialsError" if isinstance(failure, NoCredentials) else type(failure).__name__
+    )
     return error
 
 

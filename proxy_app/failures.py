@@ -6,6 +6,9 @@ in the `flask users` commands; `errors.py` turns them into problem+json at the e
 
 from __future__ import annotations
 
+# The code CognitoRefused carries when Cognito refuses this service's own app client.
+MISCONFIGURED = "AppClientMisconfigured"
+
 
 class ServiceFailure(Exception):
     """Base of every domain error."""

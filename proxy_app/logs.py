@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, g, has_request_context, request
 
 log = logging.getLogger("proxy_app.request")
 
@@ -35,6 +35,9 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
+        if "requestId" not in entry and has_request_context():
+            # Domain code (gateway, migration) knows no request; its lines still get the id.
+            entry["requestId"] = getattr(g, "request_id", None)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

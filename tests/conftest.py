@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,31 +20,48 @@ from proxy_app.config import Config
 
 REGION = "us-east-1"
 PASSWORD = "Str0ng-Passw0rd!"
-_SCRUBBED = (
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "COGNITO_USER_POOL_ID",
-    "COGNITO_APP_CLIENT_ID",
-    "COGNITO_APP_CLIENT_SECRET",
-    "COGNITO_ENDPOINT_URL",
-    "COGNITO_ISSUER",
-    "COGNITO_JWKS_URL",
-    "AUTOCONFIRM_USER",
-    "WRITABLE_ATTRIBUTES",
+# What a developer's shell may hold that would change the app, boto3 or moto under test:
+# every name with one of these prefixes, and these exact names. Every AWS_ variable goes
+# (profiles, endpoint URLs, Lambda's names); the fake credentials are set again.
+APP_PREFIXES = (
+    "COGNITO_",
+    "TOKEN_",
+    "LEGACY_",
+    "LOCAL_",
+    "MFA_",
+    "DEMO_",
+    "REVOCATION_",
+    "CORS_",
+    "AUTOCONFIRM_",
+    "JWKS_",
+    "DYNAMODB_",
+    "AWS_",
+    "MOTO_",
 )
+APP_NAMES = frozenset(
+    {"REGION_NAME", "LOG_LEVEL", "WRITABLE_ATTRIBUTES", "ACCEPT_CREDENTIAL_HEADERS"}
+)
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def scrubbed(name: str) -> bool:
+    """True for an environment variable the tests start without."""
+    return name in APP_NAMES or name.startswith(APP_PREFIXES)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def aws_environment() -> Iterator[None]:
-    """Fake credentials and no real configuration: nothing can reach real AWS."""
+    """Fake credentials and nothing of the developer's shell: nothing can reach real AWS."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    patch.setenv("AWS_DEFAULT_REGION", REGION)
-    patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for name in _SCRUBBED:
-        patch.delenv(name, raising=False)
+    for name in [name for name in os.environ if scrubbed(name)]:
+        patch.delenv(name)
+    for name, value in FAKE_AWS.items():
+        patch.setenv(name, value)
     yield
     patch.undo()
 

@@ -129,6 +129,20 @@ class FakeCognito:
         self.stop()
 
 
+def count_sends(client: Any) -> list[str]:
+    """Record every HTTP attempt a boto3 client makes, retries included.
+
+    For a closed port, where no server can count the refused connections.
+    """
+    sent: list[str] = []
+
+    def remember(request: Any, **_: Any) -> None:
+        sent.append(request.url)
+
+    client.meta.events.register("before-send", remember)
+    return sent
+
+
 def error_answer(code: str, message: str = "refused", status: int = 400) -> tuple[Any, Any]:
     """What a botocore `before-call` hook returns to answer a call with a Cognito error."""
     from botocore.awsrequest import AWSResponse

@@ -19,6 +19,56 @@ def _stub(app: Flask) -> Stubber:
     return stubber
 
 
+def _record_answers(app: Flask) -> list[dict[str, Any]]:
+    """Record what Cognito answers each of the app's calls (parsed by botocore)."""
+    answers: list[dict[str, Any]] = []
+    app.extensions["cognito_gateway"].client.meta.events.register(
+        "after-call.cognito-idp", lambda parsed, **_: answers.append(parsed)
+    )
+    return answers
+
+
+def _cognito_tokens(expires_in: int, refresh: bool = True) -> dict[str, Any]:
+    """A Cognito AuthenticationResult with placeholder tokens."""
+    result: dict[str, Any] = {
+        "IdToken": "id.token.placeholder",
+        "AccessToken": "access.token.placeholder",
+        "ExpiresIn": expires_in,
+        "TokenType": "Bearer",
+    }
+    if refresh:
+        result["RefreshToken"] = "refresh-token-placeholder"
+    return {"AuthenticationResult": result}
+
+
+@pytest.mark.parametrize(
+    ("operation", "path", "body"),
+    [
+        ("admin_initiate_auth", "/admin/signin", {"username": "someone", "password": PASSWORD}),
+        ("initiate_auth", "/admin/refresh", {"refreshToken": "refresh-token-placeholder"}),
+        (
+            "admin_respond_to_auth_challenge",
+            "/admin/challenge",
+            {
+                "username": "someone",
+                "challengeName": "NEW_PASSWORD_REQUIRED",
+                "session": "s" * 40,
+                "responses": {"NEW_PASSWORD": PASSWORD},
+            },
+        ),
+    ],
+)
+def test_expires_in_is_what_cognito_said_stubbed(
+    app: Flask, operation: str, path: str, body: dict[str, Any]
+) -> None:
+    with _stub(app) as stubber:
+        stubber.add_response(operation, _cognito_tokens(300))
+        response = app.test_client().post(path, json=body)
+        stubber.assert_no_pending_responses()
+    assert response.status_code == 200, response.json
+    assert response.json["expiresIn"] == 300
+
+
 class TestSignUp:
     def test_creates_an_unconfirmed_user(
         self, client: FlaskClient, cognito: Any, pool: Pool
@@ -179,31 +229,6 @@ class TestConfirmSignUp:
         )
         problem(response, status, code)
 
-    def test_sends_secret_hash_with_a_client_secret_stubbed(
-        self, make_app: Any, secret_pool: Pool
-    ) -> None:
-        from proxy_app.cognito import secret_hash
-
-        app = make_app(secret_pool)
-        assert secret_pool.client_secret
-        expected = secret_hash("someone", secret_pool.client_id, secret_pool.client_secret)
-        with _stub(app) as stubber:
-            stubber.add_response(
-                "confirm_sign_up",
-                {},
-                {
-                    "ClientId": secret_pool.client_id,
-                    "Username": "someone",
-                    "ConfirmationCode": "123456",
-                    "SecretHash": expected,
-                },
-            )
-            response = app.test_client().post(
-                "/confirmsignup", json={"username": "someone", "confirmationCode": "123456"}
-            )
-            stubber.assert_no_pending_responses()
-        assert response.status_code == 200
-
 
 class TestResendCode:
     # moto lacks ResendConfirmationCode (local mode teaches its embedded emulator; see
@@ -249,14 +274,16 @@ class TestResendCode:
 
 
 class TestSignIn:
-    def test_answers_tokens(self, client: FlaskClient, user: User) -> None:
-        response = client.post(
+    def test_answers_tokens(self, app: Flask, user: User) -> None:
+        answers = _record_answers(app)
+        response = app.test_client().post(
             "/admin/signin", headers={"username": user.username, "password": user.password}
         )
         assert response.status_code == 200
         body = response.json
         assert set(body) == {"idToken", "accessToken", "refreshToken", "expiresIn", "tokenType"}
-        assert body["expiresIn"] == 3600
+        # What Cognito said, not a constant (moto's 3600 is also the app's fallback).
+        assert body["expiresIn"] == answers[-1]["AuthenticationResult"]["ExpiresIn"]
         assert body["tokenType"] == "Bearer"
         assert response.headers["Cache-Control"] == "no-store"
 
@@ -353,6 +380,25 @@ class TestRefresh:
         assert "refreshToken" not in body
         verified = client.get("/token/valid", headers={"idToken": body["idToken"]})
         assert verified.status_code == 200
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            {"AuthenticationResult": {"AccessToken": "access.token.placeholder", "ExpiresIn": 300}},
+            {"ChallengeName": "SMS_MFA", "Session": "s" * 40, "ChallengeParameters": {}},
+        ],
+        ids=["tokens-without-id-token", "a-challenge"],
+    )
+    def test_refresh_answer_without_an_id_token_is_502_stubbed(
+        self, app: Flask, answer: dict[str, Any]
+    ) -> None:
+        with _stub(app) as stubber:
+            stubber.add_response("initiate_auth", answer)
+            response = app.test_client().post(
+                "/admin/refresh", json={"refreshToken": "refresh-token-placeholder"}
+            )
+            stubber.assert_no_pending_responses()
+        problem(response, 502, "UpstreamError")
 
     def test_unknown_refresh_token_is_401(self, client: FlaskClient) -> None:
         response = client.post("/admin/refresh", json={"refreshToken": "not-a-real-token"})

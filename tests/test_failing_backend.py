@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from conftest import PASSWORD, Pool, User, problem, unique_username
-from fake_cognito import FakeCognito, closed_port, error_answer
+from fake_cognito import FakeCognito, closed_port, count_sends, error_answer
 from flask import Flask
 
 from proxy_app.cognito import MAX_ATTEMPTS
@@ -79,8 +79,10 @@ def test_an_unreachable_backend_is_503_then_recovers_on_the_same_port(
 ) -> None:
     port = closed_port()
     app = app_at(f"http://127.0.0.1:{port}")
+    sent = count_sends(app.extensions["cognito_gateway"].client)
     response = _sign_in(app, user)
     problem(response, 503, "UpstreamUnavailable")
+    assert len(sent) == MAX_ATTEMPTS
     assert response.headers["Retry-After"] == "1"
     with FakeCognito("proxy", upstream=pool.endpoint, port=port):
         healed = _sign_in(app, user)

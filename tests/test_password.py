@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 from conftest import REGION, Pool, User, problem, stubbed_error, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
@@ -38,18 +40,77 @@ class TestReset:
         assert "If the account exists" in known.json["message"]
 
     @pytest.mark.parametrize(
-        "cognito_error",
-        ["UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"],
+        ("cognito_error", "message"),
+        [
+            ("UserNotFoundException", "User does not exist."),
+            (
+                "InvalidParameterException",
+                "Cannot reset password for the user as there is no registered/verified "
+                "email or phone_number",
+            ),
+            ("NotAuthorizedException", "User is disabled."),
+            ("NotAuthorizedException", "User password cannot be reset in the current state."),
+        ],
     )
     def test_refusals_that_reveal_the_account_are_hidden_stubbed(
-        self, app: Flask, client: FlaskClient, cognito_error: str
+        self, app: Flask, client: FlaskClient, cognito_error: str, message: str
     ) -> None:
         # Cognito (without PreventUserExistenceErrors) says these; moto never does.
         response = stubbed_error(
-            app, "forgot_password", cognito_error, "/password/reset", {"username": "someone"}
+            app,
+            "forgot_password",
+            cognito_error,
+            "/password/reset",
+            {"username": "someone"},
+            message,
         )
         assert response.status_code == 200
-        assert response.json["codeDeliveryDetails"] is None
+        assert (
+            response.json
+            == client.post("/password/reset", json={"username": unique_username()}).json
+        )
+
+    @pytest.mark.parametrize(
+        "message",
+        [
+            "Unable to verify secret hash for client 5ofs1example",
+            "Client 5ofs1example is configured for secret but secret was not received",
+            "SecretHash does not match for the client: 5ofs1example",
+            "Client 5ofs1example does not exist.",
+        ],
+    )
+    def test_a_refused_app_client_is_a_logged_configuration_error_not_hidden_stubbed(
+        self,
+        make_app: Any,
+        secret_pool: Pool,
+        capsys: pytest.CaptureFixture[str],
+        message: str,
+    ) -> None:
+        # A wrong COGNITO_APP_CLIENT_SECRET must not make every reset look sent.
+        app = make_app(secret_pool)
+        username = unique_username()
+        capsys.readouterr()
+        response = stubbed_error(
+            app,
+            "forgot_password",
+            "NotAuthorizedException",
+            "/password/reset",
+            {"username": username},
+            message,
+        )
+        body = problem(response, 500, "InternalError")
+        assert "secret" not in response.get_data(as_text=True).lower()
+        logged = capsys.readouterr().err
+        errors = [
+            line
+            for line in map(json.loads, logged.splitlines())
+            if line["level"] == "ERROR" and "configuration error" in line["message"]
+        ]
+        assert len(errors) == 1, logged
+        assert errors[0]["requestId"] == body["requestId"]
+        assert errors[0]["cognitoError"] == "AppClientMisconfigured"
+        assert username not in logged
+        assert secret_pool.client_secret and secret_pool.client_secret not in logged
 
     def test_throttling_is_not_hidden_stubbed(self, app: Flask, client: FlaskClient) -> None:
         response = stubbed_error(
@@ -89,6 +150,34 @@ class TestConfirm:
         # A wrong code (moto says ExpiredCode here, Cognito CodeMismatch) is one answer.
         problem(response, 400, "CodeMismatch")
         assert _sign_in(client, user.username, user.password) == 200
+        assert _sign_in(client, user.username, NEW_PASSWORD) == 401
+
+    def test_wrong_reset_code_is_code_mismatch_as_cognito_answers_stubbed(
+        self, app: Flask, pool: Pool
+    ) -> None:
+        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+            stubber.add_client_error(
+                "confirm_forgot_password",
+                "CodeMismatchException",
+                "Invalid verification code provided, please try again.",
+                expected_params={
+                    "ClientId": pool.client_id,
+                    "Username": "someone@example.com",
+                    "Password": NEW_PASSWORD,
+                    "ConfirmationCode": "000000",
+                },
+            )
+            response = app.test_client().post(
+                "/password/confirm",
+                json={
+                    "username": "someone@example.com",
+                    "password": NEW_PASSWORD,
+                    "confirmationCode": "000000",
+                },
+            )
+            stubber.assert_no_pending_responses()
+        body = problem(response, 400, "CodeMismatch")
+        assert body["detail"] == "The confirmation code is wrong or has expired; ask for a new one."
 
     @pytest.mark.parametrize(
         ("cognito_error", "status", "code"),

@@ -74,6 +74,18 @@ def test_disabled_user_is_revoked(
     assert body["reason"] == "revoked"
 
 
+def test_deleted_users_access_token_is_revoked(
+    checking_app: Flask, cognito: Any, pool: Pool, user: User
+) -> None:
+    # Cognito's GetUser answers UserNotFoundException here, not NotAuthorized.
+    client = checking_app.test_client()
+    token = sign_in(client, user)["accessToken"]
+    assert client.get("/token/valid", headers=_bearer(token)).status_code == 200
+    cognito.admin_delete_user(UserPoolId=pool.id, Username=user.username)
+    body = problem(client.get("/token/valid", headers=_bearer(token)), 401, "InvalidToken")
+    assert body["reason"] == "revoked"
+
+
 def test_signed_out_token_cannot_act_on_the_user(
     checking_app: Flask, cognito: Any, pool: Pool, user: User
 ) -> None:
