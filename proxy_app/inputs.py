@@ -157,7 +157,9 @@ def _flatten(messages: Mapping[str, Any] | list[Any], prefix: str = "") -> dict[
         return {prefix or "_schema": [str(m) for m in messages]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
+        # A refused member name may hold a lone surrogate: never echo one back.
+        text = str(key).encode("utf-8", "replace").decode("utf-8")
+        name = f"{prefix}.{text}" if prefix else text
         if isinstance(value, dict):
             flat.update(_flatten(value, name))
         else:

@@ -340,7 +340,13 @@ def _no_constant(name: str) -> Any:
 
 
 def _is_time(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        # JSON integers have no bound; one beyond float range (10**400) is no time.
+        return False
 
 
 def _verified(claims: dict[str, Any], token_use: TokenUse, raw: str) -> VerifiedToken:
