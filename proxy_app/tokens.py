@@ -69,7 +69,8 @@ class _Jws:
 
 class JwksCache:
     """The pool's signing keys: fetched lazily once, re-fetched for an unknown kid at
-    most once per UNKNOWN_KID_REFETCH_SECONDS, one fetch at a time."""
+    most once per UNKNOWN_KID_REFETCH_SECONDS, one fetch at a time. A failed fetch holds
+    back the next one for as long; requests that need it meanwhile get 503."""
 
     def __init__(
         self,
@@ -115,15 +116,25 @@ class JwksCache:
             keys = self._keys
             if keys is not None and kid in keys:
                 return keys[kid]
-            if keys is None or self._may_refetch():
+            if self._may_fetch():
                 keys = self._fetch()
-            return keys.get(kid)
+            elif self._last_fetch_failed:
+                # A failing key server is asked once per window too, not once per
+                # request: garbage tokens with random kids must not become fetches.
+                raise self._held_back()
+            return (keys or {}).get(kid)
 
-    def _may_refetch(self) -> bool:
-        return (
-            self._last_fetch is None
-            or self._clock() - self._last_fetch >= UNKNOWN_KID_REFETCH_SECONDS
-        )
+    def _may_fetch(self) -> bool:
+        return self._last_fetch is None or self._since_last_fetch() >= UNKNOWN_KID_REFETCH_SECONDS
+
+    def _since_last_fetch(self) -> float:
+        return 0.0 if self._last_fetch is None else self._clock() - self._last_fetch
+
+    def _held_back(self) -> ApiError:
+        error = upstream_unavailable()
+        wait = UNKNOWN_KID_REFETCH_SECONDS - self._since_last_fetch()
+        error.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return error
 
     def _fetch(self) -> dict[str, jwt.PyJWK]:
         self._last_fetch = self._clock()
