@@ -9,6 +9,7 @@ import uuid
 from typing import Any, TypeGuard
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import NotFound
 
 from proxy_app.cognito import CognitoGateway
 from proxy_app.config import Config, ConfigError
@@ -124,6 +125,21 @@ def _start_request() -> None:
     # ALB or a plain WSGI server anyone could make log lines collide or pose as others.
     client_id = request.headers.get("X-Request-Id")
     g.client_request_id = client_id if _is_request_id(client_id) else None
+    if "%" in _raw_path():
+        # No route has a character that needs escaping. An escaped spelling (/sign%75p)
+        # would pass API Gateway's route-keyed throttles through ANY /{proxy+} and still
+        # reach the route once decoded: it gets no route.
+        raise NotFound()
+
+
+def _raw_path() -> str:
+    """The path as the client sent it, before any percent-decoding."""
+    event = request.environ.get("apig_wsgi.full_event")
+    if isinstance(event, dict):
+        raw = event.get("rawPath") or event.get("path") or ""
+    else:
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    return str(raw).partition("?")[0]
 
 
 def _gateway_request_id() -> str | None:

@@ -535,3 +535,24 @@ class TestPreflightListsOnlyAcceptedHeaders:
         }
         expected = PLAIN_HEADERS | (CREDENTIAL_HEADERS if accept else set())
         assert allowed == expected
+
+
+class TestEncodedPathsCannotDodgeRouteThrottles:
+    """The per-route throttles (serverless.yml) hold only if a route has one spelling:
+    `/sign%75p` would be matched by `ANY /{proxy+}` and then decoded to `/signup`."""
+
+    @pytest.mark.parametrize("path", ["/sign%75p", "/Prod/password/rese%74", "/password%2Freset"])
+    def test_a_percent_encoded_path_is_404_through_the_http_api(
+        self, app: Flask, path: str
+    ) -> None:
+        event = make_event(
+            "apigateway-v2", method="POST", path=path, body={"username": unique_username()}
+        )
+        response = make_lambda_handler(app)(event, None)
+        assert response["statusCode"] == 404
+        assert response_json(response)["code"] == "NotFound"
+
+    def test_a_percent_encoded_path_is_404_under_a_wsgi_server(self, client: FlaskClient) -> None:
+        response = client.post("/password/rese%74", json={"username": unique_username()})
+        problem(response, 404, "NotFound")
+        assert client.post("/password/reset", json={"username": "x"}).status_code == 200
