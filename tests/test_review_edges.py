@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 
 from proxy_app.cognito import SecretHashError, secret_hash
 from proxy_app.config import Config, ConfigError
+from proxy_app.errors import ApiError
 from proxy_app.inputs import MAX_BODY_BYTES
 from proxy_app.routes.meta import DEEP_HEALTH_CACHE_SECONDS
 from proxy_app.tokens import UNKNOWN_KID_REFETCH_SECONDS, JwksCache, TokenVerifier
@@ -122,6 +123,15 @@ class TestUnauthenticated500s:
             secret_hash(LONE_SURROGATE, "client", "secret")
         assert not isinstance(raised.value, UnicodeError)
         assert isinstance(raised.value, ValueError)
+
+    def test_gateway_answers_an_unencodable_username_as_400(
+        self, make_app: Callable[..., Flask], secret_pool: Pool
+    ) -> None:
+        """Defence in depth, for callers that skip the schemas (a CLI, a trigger)."""
+        app = make_app(secret_pool)
+        with app.test_request_context(), pytest.raises(ApiError) as raised:
+            app.extensions["cognito_gateway"].forgot_password(LONE_SURROGATE)
+        assert (raised.value.status, raised.value.code) == (400, "ValidationFailed")
 
     @pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
     def test_token_time_too_big_for_a_float_is_401_malformed(
