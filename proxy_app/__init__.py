@@ -8,9 +8,10 @@ import os
 import re
 import time
 import uuid
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import NotFound
 
 from proxy_app.cognito import CognitoGateway
 from proxy_app.config import AUTOCONFIRM_SECRET_HEADER, Config, ConfigError
@@ -18,26 +19,18 @@ from proxy_app.errors import ApiError, register_error_handlers
 from proxy_app.inputs import MAX_BODY_BYTES
 from proxy_app.logs import configure_logging, log_request
 from proxy_app.routes import register_blueprints
+from proxy_app.schemas import header_fields
 from proxy_app.tokens import TokenVerifier
 
 __all__ = ["Config", "ConfigError", "create_app"]
 
 log = logging.getLogger("proxy_app")
 
-# The original service's input headers, which browsers must be allowed to send.
-FIELD_HEADERS = (
-    "username",
-    "password",
-    "confirmationCode",
-    "refreshToken",
-    "idToken",
-    "accessToken",
-    "attributeName",
-    "attributeValue",
-    "challengeName",
-    "session",
-)
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# Request ids as API Gateway makes them (REST API: a UUID; HTTP API: base64 such as
+# "JKJaXmPLvHcESHA="), and as clients send them; fullmatch, so no trailing newline.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._=+/-]{1,128}")
+# Headers a browser may always send; the fields' own headers are added from the schemas.
+_CORS_HEADERS = ("Content-Type", "Authorization", "X-Request-Id")
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -78,7 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_error_handlers(app)
     register_blueprints(app)
     if config.cors_allowed_origins:
-        _allow_cors(app, config.cors_allowed_origins)
+        _allow_cors(app, config)
     app.before_request(_start_request)
     if local_mode and not config.local_mode_allow_remote:
         app.before_request(_loopback_only)
@@ -107,15 +100,27 @@ class OriginalStagePrefix:
         return self.wsgi_app(environ, start_response)
 
 
-def _allow_cors(app: Flask, origins: tuple[str, ...]) -> None:
+def _allow_cors(app: Flask, config: Config) -> None:
     """Answer browsers from the configured origins only; never with credentials."""
     from flask_cors import CORS
 
+    # flask-cors matches strings holding regex characters as patterns (a "*" or the
+    # brackets of an IPv6 host would widen the list): give it literal, anchored ones.
+    origins = [
+        re.compile(re.escape(origin) + r"\Z", re.IGNORECASE)
+        for origin in config.cors_allowed_origins
+    ]
+    # A preflight lists only the headers the app will accept.
+    fields = [
+        name
+        for name, credential in header_fields().items()
+        if config.accept_credential_headers or not credential
+    ]
     CORS(
         app,
-        origins=list(origins),
+        origins=origins,
         methods=["GET", "POST", "DELETE"],
-        allow_headers=["Content-Type", "Authorization", "X-Request-Id", *FIELD_HEADERS],
+        allow_headers=[*_CORS_HEADERS, *fields],
         expose_headers=["X-Request-Id", "Retry-After"],
         supports_credentials=False,
         max_age=600,
@@ -154,17 +159,37 @@ def _loopback_only() -> None:
 
 def _start_request() -> None:
     g.started = time.perf_counter()
-    g.request_id = _request_id()
+    g.request_id = _gateway_request_id() or uuid.uuid4().hex
+    # A client's own id is recorded beside ours, never used as the log key: behind an
+    # ALB or a plain WSGI server anyone could make log lines collide or pose as others.
+    client_id = request.headers.get("X-Request-Id")
+    g.client_request_id = client_id if _is_request_id(client_id) else None
+    if "%" in _raw_path():
+        # No route has a character that needs escaping. An escaped spelling (/sign%75p)
+        # would pass API Gateway's route-keyed throttles through ANY /{proxy+} and still
+        # reach the route once decoded: it gets no route.
+        raise NotFound()
 
 
-def _request_id() -> str:
-    context = request.environ.get("apig_wsgi.request_context") or {}
+def _raw_path() -> str:
+    """The path as the client sent it, before any percent-decoding."""
+    event = request.environ.get("apig_wsgi.full_event")
+    if isinstance(event, dict):
+        raw = event.get("rawPath") or event.get("path") or ""
+    else:
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    return str(raw).partition("?")[0]
+
+
+def _gateway_request_id() -> str | None:
+    """API Gateway's id of this request (REST and HTTP APIs), the key of its access log."""
+    context = request.environ.get("apig_wsgi.request_context")
     candidate = context.get("requestId") if isinstance(context, dict) else None
-    if not candidate:
-        candidate = request.headers.get("X-Request-Id")
-    if isinstance(candidate, str) and _REQUEST_ID.match(candidate):
-        return candidate
-    return uuid.uuid4().hex
+    return candidate if _is_request_id(candidate) else None
+
+
+def _is_request_id(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and _REQUEST_ID.fullmatch(value) is not None
 
 
 def _finish_request(response: Response) -> Response:

@@ -59,11 +59,20 @@ _UNREACHABLE = (
 )
 
 
+class SecretHashError(ValueError):
+    """The username (or the secret) has text that UTF-8 cannot encode, such as a lone
+    surrogate, so no SECRET_HASH can be computed for it."""
+
+
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
     """Compute Cognito's SECRET_HASH: base64(HMAC-SHA256(secret, username + client id))."""
-    digest = hmac.new(
-        client_secret.encode("utf-8"), (username + client_id).encode("utf-8"), hashlib.sha256
-    ).digest()
+    try:
+        key = client_secret.encode("utf-8")
+        message = (username + client_id).encode("utf-8")
+    except UnicodeEncodeError:
+        # Not chained: the exception's text would quote the username.
+        raise SecretHashError("SECRET_HASH needs text that UTF-8 can encode") from None
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -182,16 +191,21 @@ class CognitoGateway:
         return self._config.app_client_secret is not None
 
     def _secret(self, username: str) -> dict[str, str]:
-        secret = self._config.app_client_secret
-        if secret is None:
-            return {}
-        return {"SecretHash": secret_hash(username, self.client_id, secret)}
+        return self._hashed("SecretHash", username)
 
     def _auth_secret(self, username: str) -> dict[str, str]:
+        return self._hashed("SECRET_HASH", username)
+
+    def _hashed(self, parameter: str, username: str) -> dict[str, str]:
+        """The SECRET_HASH parameter for this username, under Cognito's name for it."""
         secret = self._config.app_client_secret
         if secret is None:
             return {}
-        return {"SECRET_HASH": secret_hash(username, self.client_id, secret)}
+        try:
+            return {parameter: secret_hash(username, self.client_id, secret)}
+        except SecretHashError:
+            # The schemas refuse such usernames first; this keeps any other caller safe.
+            raise CognitoInputRefused({"username": ["Not valid Unicode."]}) from None
 
     def sign_up(self, username: str, password: str, attributes: dict[str, str]) -> dict[str, Any]:
         """Create a user with SignUp."""

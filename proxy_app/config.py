@@ -32,10 +32,18 @@ DEFAULT_WRITABLE_ATTRIBUTES = frozenset(
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
-_CLIENT_ID = re.compile(r"^[\w+]+$")
-_ATTRIBUTE = re.compile(r"^(custom:)?[A-Za-z0-9_:.-]{1,32}$")
+# Matched with fullmatch: `$` would also accept a trailing newline.
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+_POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+")
+_CLIENT_ID = re.compile(r"[\w+]+")
+_ATTRIBUTE = re.compile(r"(custom:)?[A-Za-z0-9_:.-]{1,32}")
+_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+# An origin as a browser sends it, nothing more: scheme, a host name or IPv4 address (or
+# a bracketed IPv6 address), and an optional port. No wildcard, path or pattern.
+_ORIGIN = re.compile(
+    r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[1-9][0-9]{0,4}))?"
+)
+MAX_PORT = 65535
 _TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _SECRET = re.compile(r"[\x21-\x7e]+")
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -114,10 +122,10 @@ class Config:
 
     def validate(self) -> None:
         """Raise ConfigError for a value that cannot work."""
-        if not _REGION.match(self.region):
+        if not _REGION.fullmatch(self.region):
             raise ConfigError("REGION_NAME", f"not an AWS region name: {self.region!r}")
         if self.user_pool_id is not None:
-            if not _POOL_ID.match(self.user_pool_id) or len(self.user_pool_id) > 55:
+            if not _POOL_ID.fullmatch(self.user_pool_id) or len(self.user_pool_id) > 55:
                 raise ConfigError("COGNITO_USER_POOL_ID", "not a user pool id (region_xxxx)")
             if not self.app_client_id:
                 raise ConfigError(
@@ -129,7 +137,7 @@ class Config:
                 "required inside AWS Lambda (local mode runs only outside Lambda)",
             )
         if self.app_client_id is not None and (
-            not _CLIENT_ID.match(self.app_client_id) or len(self.app_client_id) > 128
+            not _CLIENT_ID.fullmatch(self.app_client_id) or len(self.app_client_id) > 128
         ):
             raise ConfigError("COGNITO_APP_CLIENT_ID", "not an app client id")
         for name, url in (
@@ -138,7 +146,7 @@ class Config:
             ("COGNITO_JWKS_URL", self.jwks_url_override),
             ("DYNAMODB_ENDPOINT_URL", self.dynamodb_endpoint_url),
         ):
-            if url is not None and not re.match(r"^https?://[^\s/]+", url):
+            if url is not None and not _URL.fullmatch(url):
                 raise ConfigError(name, f"not an http(s) URL: {url!r}")
         secret = self.autoconfirm_secret
         if secret is not None and (len(secret) < MIN_SECRET or not _SECRET.fullmatch(secret)):
@@ -154,9 +162,10 @@ class Config:
         if not 0 <= self.token_leeway_seconds <= MAX_TOKEN_LEEWAY:
             raise ConfigError("TOKEN_LEEWAY_SECONDS", f"0 to {MAX_TOKEN_LEEWAY}")
         for origin in self.cors_allowed_origins:
-            if origin == "*" or not re.match(r"^https?://[^\s/]+$", origin):
+            if not _is_origin(origin):
                 raise ConfigError(
-                    "CORS_ALLOWED_ORIGINS", f"not an origin (scheme://host[:port]): {origin!r}"
+                    "CORS_ALLOWED_ORIGINS",
+                    f"not an exact origin (http(s)://host[:port], no wildcard): {origin!r}",
                 )
 
     @classmethod
@@ -196,6 +205,14 @@ class Config:
         return config
 
 
+def _is_origin(origin: str) -> bool:
+    match = _ORIGIN.fullmatch(origin)
+    if match is None:
+        return False
+    port = match.group("port")
+    return port is None or int(port) <= MAX_PORT
+
+
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = environ.get(name)
     if raw is None:
@@ -224,6 +241,6 @@ def _attributes(environ: Mapping[str, str]) -> frozenset[str]:
         return DEFAULT_WRITABLE_ATTRIBUTES
     names = frozenset(name.strip() for name in raw.split(",") if name.strip())
     for name in names:
-        if not _ATTRIBUTE.match(name):
+        if not _ATTRIBUTE.fullmatch(name):
             raise ConfigError("WRITABLE_ATTRIBUTES", f"not an attribute name: {name!r}")
     return names

@@ -196,13 +196,15 @@ def from_failure(failure: ServiceFailure) -> ApiError:
     if isinstance(failure, CognitoUnavailable):
         error = upstream_unavailable()
         error.cognito_code = failure.cause
+        if failure.retry_after is not None:
+            error.headers["Retry-After"] = str(failure.retry_after)
         return error
     if isinstance(failure, TokenRejected):
         return invalid_token(failure.reason, failure.detail)
     if isinstance(failure, TokenForbidden):
         return ApiError(403, "Forbidden", "Forbidden", failure.detail, reason=failure.reason)
     if isinstance(failure, CognitoInputRefused):
-        error = validation_failed({"_request": ["Cognito's parameter rules refuse this input."]})
+        error = validation_failed(failure.errors)
         error.cognito_code = "ParamValidationError"
         return error
     error = internal_error()

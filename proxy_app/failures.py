@@ -25,15 +25,22 @@ class CognitoRefused(ServiceFailure):
 
 
 class CognitoUnavailable(ServiceFailure):
-    """Cognito (or its key server, or the service's table) could not be reached in time."""
+    """Cognito (or its key server, or the service's table) could not be reached in time;
+    `retry_after` says when asking again is worth it, in seconds."""
 
-    def __init__(self, cause: str) -> None:
+    def __init__(self, cause: str, retry_after: int | None = None) -> None:
         super().__init__(cause)
         self.cause = cause
+        self.retry_after = retry_after
 
 
 class CognitoInputRefused(ServiceFailure):
-    """Input our schemas let through but botocore's parameter rules refuse."""
+    """Input our schemas let through but Cognito's parameter rules (or SECRET_HASH) refuse;
+    `errors` names the fields, as validation errors do."""
+
+    def __init__(self, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__("input refused")
+        self.errors = errors or {"_request": ["Cognito's parameter rules refuse this input."]}
 
 
 class NoCredentials(ServiceFailure):

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from marshmallow import Schema, ValidationError
 
 from proxy_app.errors import ApiError, validation_failed
@@ -112,7 +112,7 @@ def _decode(value: str) -> str:
 
 def _json_body() -> dict[str, Any]:
     """Parse the body as a JSON object; no body is an empty object."""
-    data = request.get_data(cache=True)
+    data = _body_bytes()
     if len(data) > MAX_BODY_BYTES:
         raise ApiError(
             413, "PayloadTooLarge", "Payload too large", "The request body is larger than allowed."
@@ -138,6 +138,31 @@ def _json_body() -> dict[str, Any]:
     return value
 
 
+def _body_bytes() -> bytes:
+    """Read the body, and at least one byte past the limit when there is more.
+
+    With a Content-Length, Flask refuses a body over MAX_CONTENT_LENGTH itself. A streamed
+    (chunked) body has none, and werkzeug silently stops reading at that limit: the first
+    16 KiB of a larger body would pass as the whole of it.
+    """
+    if request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=True)
+    cached = g.get("streamed_body")
+    if cached is None:
+        # The server ends this stream at the body's end (that is what the flag says).
+        stream = request.environ["wsgi.input"]
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BODY_BYTES:
+            chunk = stream.read(MAX_BODY_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        cached = g.streamed_body = b"".join(chunks)
+    return cached  # type: ignore[no-any-return]
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -157,7 +182,9 @@ def _flatten(messages: Mapping[str, Any] | list[Any], prefix: str = "") -> dict[
         return {prefix or "_schema": [str(m) for m in messages]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
+        # A refused member name may hold a lone surrogate: never echo one back.
+        text = str(key).encode("utf-8", "replace").decode("utf-8")
+        name = f"{prefix}.{text}" if prefix else text
         if isinstance(value, dict):
             flat.update(_flatten(value, name))
         else:

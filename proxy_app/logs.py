@@ -81,6 +81,7 @@ def log_request(response: Response) -> None:
         "request",
         extra={
             "requestId": getattr(g, "request_id", None),
+            "clientRequestId": getattr(g, "client_request_id", None),
             "method": request.method,
             "path": request.path[:256],
             "status": response.status_code,

@@ -9,6 +9,9 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Lone surrogates: JSON's "\ud800" escape decodes to one, and it cannot be encoded as
+# UTF-8 (SECRET_HASH, boto3, logs); valid pairs are joined into one code point already.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NO_SPACE = re.compile(r"^\S+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9._=+/-]+$")
@@ -28,6 +31,26 @@ def instance(schema_class: type[Schema]) -> Schema:
     """One shared instance per schema class: schemas hold no request state, and
     building one deep-copies every field."""
     return schema_class()
+
+
+class Text(fields.String):
+    """A string that is valid Unicode: no lone surrogate, whatever else it may hold."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if _SURROGATE.search(text):
+            raise ValidationError("Not valid Unicode.")
+        return text
+
+
+class FullMatch(validate.Regexp):
+    """Regexp that must match the whole value (marshmallow's matches a prefix, and `$`
+    accepts a trailing newline); the OpenAPI document still shows the pattern."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 def _no_control(value: str) -> None:
@@ -55,8 +78,8 @@ def _text(
     validators: list[Any] = [validate.Length(min=min_length, max=max_length)]
     validators.append(_no_control_but_lines if allow_lines else _no_control)
     if pattern is not None:
-        validators.append(validate.Regexp(pattern, error=pattern_error))
-    return fields.String(
+        validators.append(FullMatch(pattern, error=pattern_error))
+    return Text(
         required=required,
         validate=validators,
         metadata={"header": True, "credential": credential, "description": description},
@@ -89,7 +112,7 @@ def _code() -> fields.String:
 
 def _jwt(description: str) -> fields.String:
     # Length is the verifier's business: it refuses oversized tokens as InvalidToken.
-    return fields.String(
+    return Text(
         required=False,
         validate=[validate.Length(min=1)],
         metadata={"header": True, "credential": True, "description": description},
@@ -103,12 +126,25 @@ class RequestSchema(Schema):
         unknown = RAISE
 
 
+def header_fields() -> dict[str, bool]:
+    """Every field a request may send as a header, and whether it carries a credential."""
+    found: dict[str, bool] = {}
+    pending = list(RequestSchema.__subclasses__())
+    while pending:
+        schema_class = pending.pop()
+        pending.extend(schema_class.__subclasses__())
+        for name, field in instance(schema_class).fields.items():
+            if field.metadata.get("header"):
+                found[name] = found.get(name, False) or bool(field.metadata.get("credential"))
+    return dict(sorted(found.items()))
+
+
 class SignUpRequest(RequestSchema):
     username = _username()
     password = _password("The new user's password; the pool's policy applies.")
     attributes = fields.Dict(
-        keys=fields.String(validate=[validate.Length(min=1, max=MAX_ATTRIBUTE_NAME)]),
-        values=fields.String(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE)]),
+        keys=Text(validate=[validate.Length(min=1, max=MAX_ATTRIBUTE_NAME)]),
+        values=Text(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE)]),
         validate=validate.Length(max=MAX_ATTRIBUTES),
         load_default=dict,
         metadata={"description": 'User attributes, such as {"email": "..."} (JSON body only).'},
@@ -117,7 +153,7 @@ class SignUpRequest(RequestSchema):
     @validates_schema
     def _attribute_names(self, data: dict[str, Any], **_: Any) -> None:
         for name, value in data.get("attributes", {}).items():
-            if not _ATTRIBUTE_NAME.match(name):
+            if not _ATTRIBUTE_NAME.fullmatch(name):
                 raise ValidationError(f"Not an attribute name: {name[:40]!r}.", "attributes")
             if _CONTROL_BUT_LINES.search(value):
                 raise ValidationError(f"{name}: must not contain control characters.", "attributes")
@@ -156,7 +192,7 @@ MAX_SESSION = 2048
 
 class ChallengeRequest(RequestSchema):
     username = _username()
-    challengeName = fields.String(
+    challengeName = Text(
         required=True,
         validate=validate.OneOf(CHALLENGES),
         metadata={"header": True, "credential": False, "description": "From /admin/signin."},
@@ -170,8 +206,8 @@ class ChallengeRequest(RequestSchema):
         description="The session from /admin/signin (or the previous challenge).",
     )
     responses = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(_CHALLENGE_ANSWER, error="Not an answer.")),
-        values=fields.String(validate=[validate.Length(min=1, max=MAX_PASSWORD), _no_control]),
+        keys=Text(validate=FullMatch(_CHALLENGE_ANSWER, error="Not an answer.")),
+        values=Text(validate=[validate.Length(min=1, max=MAX_PASSWORD), _no_control]),
         required=True,
         validate=validate.Length(min=1, max=MAX_ATTRIBUTES),
         metadata={

@@ -69,7 +69,8 @@ class _Jws:
 
 class JwksCache:
     """The pool's signing keys: fetched lazily once, re-fetched for an unknown kid at
-    most once per UNKNOWN_KID_REFETCH_SECONDS, one fetch at a time."""
+    most once per UNKNOWN_KID_REFETCH_SECONDS, one fetch at a time. A failed fetch holds
+    back the next one for as long; requests that need it meanwhile get 503."""
 
     def __init__(
         self,
@@ -115,15 +116,23 @@ class JwksCache:
             keys = self._keys
             if keys is not None and kid in keys:
                 return keys[kid]
-            if keys is None or self._may_refetch():
+            if self._may_fetch():
                 keys = self._fetch()
-            return keys.get(kid)
+            elif self._last_fetch_failed:
+                # A failing key server is asked once per window too, not once per
+                # request: garbage tokens with random kids must not become fetches.
+                raise self._held_back()
+            return (keys or {}).get(kid)
 
-    def _may_refetch(self) -> bool:
-        return (
-            self._last_fetch is None
-            or self._clock() - self._last_fetch >= UNKNOWN_KID_REFETCH_SECONDS
-        )
+    def _may_fetch(self) -> bool:
+        return self._last_fetch is None or self._since_last_fetch() >= UNKNOWN_KID_REFETCH_SECONDS
+
+    def _since_last_fetch(self) -> float:
+        return 0.0 if self._last_fetch is None else self._clock() - self._last_fetch
+
+    def _held_back(self) -> CognitoUnavailable:
+        wait = UNKNOWN_KID_REFETCH_SECONDS - self._since_last_fetch()
+        return CognitoUnavailable("JwksHeldBack", retry_after=max(1, math.ceil(wait)))
 
     def _fetch(self) -> dict[str, jwt.PyJWK]:
         self._last_fetch = self._clock()
@@ -340,7 +349,13 @@ def _no_constant(name: str) -> Any:
 
 
 def _is_time(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        # JSON integers have no bound; one beyond float range (10**400) is no time.
+        return False
 
 
 def _verified(claims: dict[str, Any], token_use: TokenUse, raw: str) -> VerifiedToken:

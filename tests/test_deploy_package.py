@@ -34,6 +34,12 @@ PARAMS = {
     "CognitoAutoconfirmUserParameter": "true",
 }
 ACCOUNT = "123456789012"
+# The routes that make Cognito send an SMS or email, each with its own throttle.
+MESSAGE_ROUTES = [
+    f"POST {prefix}{path}"
+    for prefix in ("", "/Prod")
+    for path in ("/signup", "/resendcode", "/password/reset")
+]
 MAX_ZIP_MIB = 9  # boto3 bundled by mistake would make it ~25 MiB
 ELF_MACHINE_AARCH64 = 183
 PYC_CHECKED_HASH = 0b11
@@ -222,10 +228,9 @@ class TestTemplate:
 
     def test_api_routes_go_to_the_function_with_payload_v2(self, package: Package) -> None:
         routes = package.resources("AWS::ApiGatewayV2::Route").values()
-        assert sorted(route["Properties"]["RouteKey"] for route in routes) == [
-            "ANY /",
-            "ANY /{proxy+}",
-        ]
+        assert sorted(route["Properties"]["RouteKey"] for route in routes) == sorted(
+            ["ANY /", "ANY /{proxy+}", *MESSAGE_ROUTES]
+        )
         (integration,) = package.resources("AWS::ApiGatewayV2::Integration").values()
         assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
         assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
@@ -239,6 +244,30 @@ class TestTemplate:
         groups = package.resources("AWS::Logs::LogGroup").values()
         assert len(groups) == 2  # the function's and the API's access log
         assert all(group["Properties"]["RetentionInDays"] > 0 for group in groups)
+
+    def test_routes_that_send_messages_are_throttled_tighter(self, package: Package) -> None:
+        """Sign-up, resend and reset make Cognito send SMS or email on the pool's bill."""
+        (stage,) = package.resources("AWS::ApiGatewayV2::Stage").values()
+        default = stage["Properties"]["DefaultRouteSettings"]
+        settings = stage["Properties"]["RouteSettings"]
+        assert sorted(settings) == sorted(MESSAGE_ROUTES)
+        for route in MESSAGE_ROUTES:
+            assert 0 < settings[route]["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+            assert (
+                settings[route]["ThrottlingRateLimit"]
+                <= settings[route]["ThrottlingBurstLimit"]
+                < default["ThrottlingBurstLimit"]
+            )
+        # The stage names the routes by key, so it must be created after them.
+        route_ids = set(package.resources("AWS::ApiGatewayV2::Route"))
+        keys = {package.template["Resources"][i]["Properties"]["RouteKey"] for i in route_ids}
+        assert set(MESSAGE_ROUTES) <= keys
+        depends = set(stage["DependsOn"])
+        assert {
+            i
+            for i in route_ids
+            if package.template["Resources"][i]["Properties"]["RouteKey"] in MESSAGE_ROUTES
+        } <= depends
 
     def test_role_allows_exactly_the_admin_actions_the_gateway_calls(
         self, package: Package
@@ -284,6 +313,21 @@ class TestParameters:
         environment = json.loads(result.stdout)["provider"]["environment"]
         assert environment["COGNITO_APP_CLIENT_SECRET"] == ""
         assert environment["AUTOCONFIRM_SECRET"] == ""
+
+    def test_message_route_throttles_are_deploy_parameters(self, tools: DeployTools) -> None:
+        params = {
+            **PARAMS,
+            "MessageRouteThrottlingRateLimitParameter": "2",
+            "MessageRouteThrottlingBurstLimitParameter": "3",
+        }
+        result = _printed(tools, params)
+        assert result.returncode == 0, result.stderr
+        stage = json.loads(result.stdout)["resources"]["extensions"]["HttpApiStage"]
+        for route in MESSAGE_ROUTES:
+            limits = stage["Properties"]["RouteSettings"][route]
+            # From the command line they are strings; CloudFormation reads them as numbers.
+            rate, burst = limits["ThrottlingRateLimit"], limits["ThrottlingBurstLimit"]
+            assert (float(rate), float(burst)) == (2, 3)
 
     @pytest.mark.parametrize(
         "missing", ["RegionParameter", "CognitoUserPoolIdParameter", "CognitoAppClientIdParameter"]

@@ -72,14 +72,23 @@ def _answer_like_cognito(cognito: Any, pool: Pool) -> Any:
     return handler
 
 
-@pytest.fixture(scope="module")
-def fuzz_app(pool: Pool, cognito: Any) -> Iterator[Flask]:
-    app = create_app(pool.config())
+@pytest.fixture(scope="module", params=["no-secret", "secret"])
+def fuzz_app(
+    request: pytest.FixtureRequest, pool: Pool, secret_pool: Pool, cognito: Any
+) -> Iterator[Flask]:
+    """The app on a pool whose client has no secret, then on one whose client has one
+    (every username then goes through SECRET_HASH)."""
+    target = secret_pool if request.param == "secret" else pool
+    app = create_app(target.config())
     app.testing = True
     events = app.extensions["cognito_gateway"].client.meta.events
-    events.register("before-call.cognito-idp", _answer_like_cognito(cognito, pool))
+    events.register("before-call.cognito-idp", _answer_like_cognito(cognito, target))
+    CASES.clear()
     yield app
-    print(f"\nschemathesis cases: {sum(CASES.values())} {dict(sorted(CASES.items()))}")
+    print(
+        f"\nschemathesis cases ({request.param}): {sum(CASES.values())} "
+        f"{dict(sorted(CASES.items()))}"
+    )
 
 
 def problem_json(ctx: Any, response: Any, case: Any) -> bool | None:

@@ -10,6 +10,8 @@ from conftest import Pool, problem
 from fake_cognito import FakeCognito, closed_port
 from flask import Flask
 
+from proxy_app.routes.meta import DEEP_HEALTH_CACHE_SECONDS
+
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5}
 
 
@@ -59,7 +61,10 @@ def test_deep_health_is_503_while_cognito_fails_and_200_when_it_heals(
     fault: str, pool: Pool, make_app: Callable[..., Flask]
 ) -> None:
     with FakeCognito("proxy", upstream=pool.endpoint) as fake:
-        client = make_app(endpoint_url=fake.url, **FAST).test_client()
+        app = make_app(endpoint_url=fake.url, **FAST)
+        now = [100.0]
+        app.extensions["deep_health"].clock = lambda: now[0]
+        client = app.test_client()
         fake.switch(fault)
         response = client.get("/health?deep=true")
         body = problem(response, 503, "UpstreamUnavailable")
@@ -67,6 +72,9 @@ def test_deep_health_is_503_while_cognito_fails_and_200_when_it_heals(
         assert "health check" in body["detail"]
         assert client.get("/health").status_code == 200
         fake.switch("proxy")
+        # The failure is served from the cache for its interval, then checked again.
+        problem(client.get("/health?deep=true"), 503, "UpstreamUnavailable")
+        now[0] += DEEP_HEALTH_CACHE_SECONDS
         assert client.get("/health?deep=true").status_code == 200
 
 

@@ -14,6 +14,7 @@ import pytest
 from conftest import Pool, problem
 from flask import Flask
 from flask.testing import FlaskClient
+from threaded import concurrent_statuses
 from tokenkit import (
     JwksServer,
     claims_for,
@@ -28,7 +29,7 @@ from tokenkit import (
 )
 
 from proxy_app.failures import CognitoUnavailable
-from proxy_app.tokens import JwksCache, TokenVerifier
+from proxy_app.tokens import UNKNOWN_KID_REFETCH_SECONDS, JwksCache, TokenVerifier
 
 
 class FakeClock:
@@ -125,20 +126,7 @@ def test_concurrent_first_requests_fetch_once(
     keys.delay = 0.3  # the first fetch is slow, so the others arrive while it runs
     app = make_app(jwks_url_override=keys.url)
     token = mint(claims)
-    start = threading.Barrier(8)
-    statuses: list[int] = []
-
-    def request() -> None:
-        client = app.test_client()
-        start.wait()
-        statuses.append(_valid(client, token).status_code)
-
-    threads = [threading.Thread(target=request, daemon=True) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert statuses == [200] * 8
+    assert concurrent_statuses(app, lambda c: _valid(c, token).status_code) == [200] * 8
     assert keys.count() == 1
 
 
@@ -233,11 +221,16 @@ def test_key_set_that_is_not_one_is_502(
 def test_key_server_recovers_after_a_failure(
     make_app: Callable[..., Flask], keys: JwksServer, claims: dict[str, Any]
 ) -> None:
-    client = make_app(jwks_url_override=keys.url).test_client()
+    clock = FakeClock()
+    client = _app_with_clock(make_app, keys.url, clock).test_client()
     keys.status = 404
     problem(_valid(client, mint(claims)), 502, "UpstreamError")
+    # A failed fetch holds back the next one for the re-fetch window (503 meanwhile).
+    problem(_valid(client, mint(claims)), 503, "UpstreamUnavailable")
+    clock.now += UNKNOWN_KID_REFETCH_SECONDS
     keys.status, keys.body = 200, b"<html>not a key set</html>"
     problem(_valid(client, mint(claims)), 502, "UpstreamError")
+    clock.now += UNKNOWN_KID_REFETCH_SECONDS
     keys.body = None
     assert _valid(client, mint(claims)).status_code == 200
     assert keys.count() == 3
