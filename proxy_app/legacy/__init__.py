@@ -13,34 +13,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from proxy_app.config import Config
+from proxy_app.config import DEFAULT_WRITABLE_ATTRIBUTES, Config
 
 log = logging.getLogger("proxy_app.legacy")
 
-# Cognito's standard attributes; custom ones are `custom:` plus up to 20 name characters.
-STANDARD_ATTRIBUTES = frozenset(
-    {
-        "address",
-        "birthdate",
-        "email",
-        "email_verified",
-        "family_name",
-        "gender",
-        "given_name",
-        "locale",
-        "middle_name",
-        "name",
-        "nickname",
-        "phone_number",
-        "phone_number_verified",
-        "picture",
-        "preferred_username",
-        "profile",
-        "updated_at",
-        "website",
-        "zoneinfo",
-    }
-)
+# Cognito's standard attributes (the profile ones users may set, plus those only an
+# administrator sets); custom ones are `custom:` plus up to 20 name characters.
+STANDARD_ATTRIBUTES = DEFAULT_WRITABLE_ATTRIBUTES | {
+    "email_verified",
+    "phone_number_verified",
+    "updated_at",
+}
 _CUSTOM_ATTRIBUTE = re.compile(r"^custom:[A-Za-z0-9_-]{1,20}$")
 _VERIFIED_FLAGS = frozenset({"email_verified", "phone_number_verified"})
 MAX_ATTRIBUTE_VALUE = 2048  # Cognito's limit on one attribute value

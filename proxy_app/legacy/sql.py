@@ -302,7 +302,7 @@ def _password_hash(row: Mapping[str, Any]) -> str | None:
 
 
 def _driver_code(error: BaseException | None) -> str | None:
-    code = getattr(error, "sqlstate", None)  # psycopg
-    if code is None and error is not None and error.args and isinstance(error.args[0], int):
-        code = str(error.args[0])  # PyMySQL's error number
+    if error is not None and error.args and isinstance(error.args[0], int):
+        return str(error.args[0])  # PyMySQL's error number
+    code = getattr(error, "sqlstate", None)  # psycopg's SQLSTATE
     return None if code is None else str(code)
