@@ -25,7 +25,7 @@ class ShipBytecode {
     const custom = this.serverless.service.custom || {};
     const python = (custom.pythonRequirements || {}).pythonBin || 'python3.12';
     const args = ['-m', 'compileall', '-q', '-f', '--invalidation-mode', 'checked-hash'];
-    const result = spawnSync(python, [...args, 'proxy_app', 'wsgi.py'], {
+    const result = spawnSync(python, [...args, 'proxy_app', 'wsgi.py', 'triggers.py'], {
       cwd: this.serverless.serviceDir,
       stdio: 'inherit',
     });

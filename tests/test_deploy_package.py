@@ -20,6 +20,7 @@ import botocore.session
 import pytest
 from deploy_support import ROOT, DeployTools, ensure_deploy_tools, no_aws_environment
 
+import triggers
 from proxy_app.config import Config
 
 pytestmark = pytest.mark.slow
@@ -40,7 +41,15 @@ MESSAGE_ROUTES = [
     for prefix in ("", "/Prod")
     for path in ("/signup", "/resendcode", "/password/reset")
 ]
-MAX_ZIP_MIB = 9  # boto3 bundled by mistake would make it ~25 MiB
+LEGACY_URL_SSM = "/cognito-proxy/prod/legacy-auth-url"
+TRIGGER_PARAMS = {
+    "LegacyMigrationTriggerParameter": "true",
+    "LegacyAuthUrlSsmParameter": LEGACY_URL_SSM,
+    "LegacyEmailsVerifiedParameter": "true",
+}
+# The legacy migration's libraries take most of it (SQLAlchemy's compiled extensions
+# 7.8 MiB, psycopg's libpq 3.9 MiB); boto3 bundled by mistake would add ~17 MiB.
+MAX_ZIP_MIB = 24
 ELF_MACHINE_AARCH64 = 183
 PYC_CHECKED_HASH = 0b11
 
@@ -94,6 +103,37 @@ def package(tools: DeployTools, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield Package(opened, archive.stat().st_size, template)
 
 
+@pytest.fixture(scope="module")
+def trigger_package(
+    tools: DeployTools, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Package]:
+    """The same package with the User Migration trigger asked for."""
+    out = tmp_path_factory.mktemp("serverless-package-trigger")
+    result = _serverless(
+        tools,
+        "package",
+        "--stage",
+        "prod",
+        "--package",
+        str(out),
+        *_param_args({**PARAMS, **TRIGGER_PARAMS}),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    archive = out / "cognito-proxy.zip"
+    template = json.loads((out / "cloudformation-template-update-stack.json").read_text())
+    with zipfile.ZipFile(archive) as opened:
+        yield Package(opened, archive.stat().st_size, template)
+
+
+def _cognito_permissions(package: Package) -> list[dict[str, Any]]:
+    """The Lambda permissions granted to Cognito (API Gateway has its own)."""
+    return [
+        permission["Properties"]
+        for permission in package.resources("AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "cognito-idp.amazonaws.com"
+    ]
+
+
 def _printed(tools: DeployTools, params: dict[str, str]) -> Any:
     return _serverless(tools, "print", "--stage", "prod", "--format", "json", *_param_args(params))
 
@@ -114,8 +154,15 @@ class TestZip:
             "marshmallow",
             "apispec",
             "cryptography",
+            "sqlalchemy",
+            "psycopg",
+            "pymysql",
+            "passlib",
+            "bcrypt",
+            "argon2",
         ):
             assert f"{requirement}/__init__.py" in names, requirement
+        assert "triggers.py" in names
 
     def test_holds_no_tests_tools_sdk_or_local_state(self, package: Package) -> None:
         forbidden = (
@@ -190,6 +237,8 @@ class TestZip:
         for module in [n for n in names if n.startswith("proxy_app/") and n.endswith(".py")]:
             folder, _, file = module.rpartition("/")
             assert f"{folder}/__pycache__/{file[:-3]}.cpython-312.pyc" in names, module
+        for module in ("wsgi", "triggers"):
+            assert f"__pycache__/{module}.cpython-312.pyc" in names, module
 
 
 _CHECK_PYC_HASHES = """
@@ -288,6 +337,70 @@ class TestTemplate:
         assert _render(resource) == f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{POOL_ID}"
         for each in statements:
             assert not any("*" in action for action in each["Action"]), each
+
+
+class TestMigrationTrigger:
+    def test_not_deployed_unless_asked_for(self, package: Package) -> None:
+        functions = package.resources("AWS::Lambda::Function")
+        assert [f["Properties"]["Handler"] for f in functions.values()] == ["wsgi.handler"]
+        assert _cognito_permissions(package) == []
+        assert len(package.resources("AWS::IAM::Role")) == 1
+
+    def test_its_own_function_on_the_lambda_runtime_within_cognitos_limit(
+        self, trigger_package: Package
+    ) -> None:
+        functions = trigger_package.resources("AWS::Lambda::Function")
+        by_handler = {f["Properties"]["Handler"]: f["Properties"] for f in functions.values()}
+        assert set(by_handler) == {"wsgi.handler", "triggers.handler"}
+        trigger = by_handler["triggers.handler"]
+        assert trigger["Runtime"] == "python3.12"
+        assert trigger["Architectures"] == ["arm64"]
+        assert trigger["Timeout"] == 5  # Cognito waits 5 s
+        assert trigger["Role"] == {"Fn::GetAtt": ["UserMigrationRole", "Arn"]}
+        assert by_handler["wsgi.handler"]["Role"] != trigger["Role"]
+
+    def test_its_settings_come_from_ssm_and_the_trigger_accepts_them(
+        self, trigger_package: Package
+    ) -> None:
+        (function,) = [
+            f
+            for f in trigger_package.resources("AWS::Lambda::Function").values()
+            if f["Properties"]["Handler"] == "triggers.handler"
+        ]
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["LEGACY_AUTH_URL"] == f"{{{{resolve:ssm:{LEGACY_URL_SSM}}}}}"
+        assert variables["COGNITO_APP_CLIENT_SECRET"] == ""
+        resolved = {**variables, "LEGACY_AUTH_URL": "https://legacy.example.com/auth"}
+        config = Config.legacy_from_env({**resolved, "AWS_LAMBDA_FUNCTION_NAME": "trigger"})
+        assert config.legacy_emails_verified is True
+        assert config.legacy_timeout_seconds <= triggers.MAX_TIMEOUT_SECONDS
+
+    def test_its_role_writes_its_own_logs_and_nothing_else(self, trigger_package: Package) -> None:
+        role = trigger_package.template["Resources"]["UserMigrationRole"]
+        assert role["Type"] == "AWS::IAM::Role"
+        assert "ManagedPolicyArns" not in role["Properties"]
+        statements = [
+            statement
+            for policy in role["Properties"]["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ]
+        assert [(s["Effect"], sorted(s["Action"])) for s in statements] == [
+            ("Allow", ["logs:CreateLogStream", "logs:PutLogEvents"])
+        ]
+        assert _render(statements[0]["Resource"]) == (
+            f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/cognito-proxy-prod-userMigration:*"
+        )
+
+    def test_only_the_existing_pool_may_invoke_it(self, trigger_package: Package) -> None:
+        (properties,) = _cognito_permissions(trigger_package)
+        assert properties["Action"] == "lambda:InvokeFunction"
+        assert properties["Principal"] == "cognito-idp.amazonaws.com"
+        assert properties["FunctionName"] == {"Fn::GetAtt": ["UserMigrationLambdaFunction", "Arn"]}
+        assert _render(properties["SourceArn"]) == (
+            f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{POOL_ID}"
+        )
+        assert properties["SourceAccount"] == {"Ref": "AWS::AccountId"}
+        assert trigger_package.resources("AWS::Cognito::UserPool") == {}  # not a new pool
 
 
 class TestParameters:

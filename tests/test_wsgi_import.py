@@ -1,7 +1,9 @@
-"""`import wsgi` is the Lambda cold start: it must not touch the network."""
+"""`import wsgi` is the Lambda cold start: it must not touch the network, nor load the
+legacy migration's libraries when no legacy store is configured."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -30,17 +32,23 @@ PROBE = textwrap.dedent(
 )
 
 
-def test_import_wsgi_makes_no_network_call() -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COGNITO_")}
+def run_in_lambda(code: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    """Run Python code in a fresh process configured as the Lambda function is."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COGNITO_", "LEGACY_"))
+    }
     env.update(
         AWS_LAMBDA_FUNCTION_NAME="proxy",
         COGNITO_USER_POOL_ID="us-east-1_AbCdEf123",
         COGNITO_APP_CLIENT_ID="1a2b3c4d5e",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
+        **environ,
     )
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -49,7 +57,11 @@ def test_import_wsgi_makes_no_network_call() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok")
+    return result
+
+
+def test_import_wsgi_makes_no_network_call() -> None:
+    assert run_in_lambda(PROBE).stdout.startswith("ok")
 
 
 def test_import_wsgi_with_bad_configuration_names_the_variable() -> None:
@@ -65,3 +77,41 @@ def test_import_wsgi_with_bad_configuration_names_the_variable() -> None:
     )
     assert result.returncode != 0
     assert "COGNITO_USER_POOL_ID" in result.stderr.splitlines()[-1]
+
+
+# Not bcrypt: cryptography (PyJWT's) imports it by itself when it is installed.
+LEGACY_MODULES = ("sqlalchemy", "passlib", "psycopg", "pymysql", "argon2")
+LEGACY_PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+    import wsgi, triggers
+    def loaded():
+        return sorted({m.split(".")[0] for m in sys.modules} & WATCHED)
+    before = loaded()
+    if os.environ.get("LEGACY_DATABASE_URL"):
+        from proxy_app.config import Config
+        from proxy_app.legacy import legacy_source
+        legacy_source(Config.legacy_from_env(os.environ))
+    print(json.dumps({"before": before, "after": loaded()}))
+    """
+)
+
+
+def _legacy_modules(**environ: str) -> dict[str, list[str]]:
+    result = run_in_lambda(f"WATCHED = {set(LEGACY_MODULES)!r}" + LEGACY_PROBE, **environ)
+    loaded: dict[str, list[str]] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_without_legacy_settings_nothing_of_the_legacy_code_is_imported() -> None:
+    assert _legacy_modules() == {"before": [], "after": []}
+
+
+def test_a_legacy_store_loads_its_libraries_only_when_its_source_is_built(tmp_path: Path) -> None:
+    """The probe can see them: building a SQL source loads SQLAlchemy and libpass."""
+    loaded = _legacy_modules(
+        LEGACY_DATABASE_URL=f"sqlite:///{tmp_path / 'legacy.db'}",
+        LEGACY_USER_QUERY="SELECT password_hash FROM users WHERE login = :username",
+    )
+    assert loaded["before"] == []
+    assert {"sqlalchemy", "passlib"} <= set(loaded["after"])
