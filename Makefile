@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-tokens load faults clean deploy-tools package offline coldstart
+.PHONY: run test lint bench bench-migration bench-tokens load faults clean deploy-tools package offline coldstart
 
 $(STAMP): setup.cfg pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ load: $(STAMP)  ## 50 users for 60 s against gunicorn + a standalone moto (a ben
 
 faults: $(STAMP)  ## answer time of each Cognito fault, with the default timeouts
 	$(BIN)/python bench/faults.py
+
+bench-migration: $(STAMP)  ## first sign-in through migration vs a normal sign-in, same run
+	$(BIN)/python bench/migration.py
 
 bench-tokens: $(STAMP)  ## token verification cost against a bare route plus a bare jwt.decode
 	$(BIN)/python bench/tokens.py

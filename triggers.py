@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from proxy_app.config import Config, ConfigError
+from proxy_app.failures import CognitoUnavailable
 from proxy_app.legacy import LegacyError, LegacySource, LegacyUnavailable, legacy_source
 
 log = logging.getLogger("proxy_app.triggers")
@@ -45,6 +46,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return event
     source = _legacy_source()
     username = event.get("userName")
+    if isinstance(username, str) and _deleted_through_the_service(username):
+        log.info("migration denied: deleted through this service", extra={"triggerSource": trigger})
+        raise MigrationDenied(DENIED)
     request = event.get("request") or {}
     password = request.get("password")
     if not isinstance(username, str) or (trigger == SIGN_IN and not isinstance(password, str)):
@@ -77,6 +81,24 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         extra={"triggerSource": trigger, "attributes": sorted(user.attributes)},
     )
     return event
+
+
+def _deleted_through_the_service(username: str) -> bool:
+    """Ask the service's table, when the trigger is given one (REVOCATION_TABLE)."""
+    table = os.environ.get("REVOCATION_TABLE", "").strip()
+    if not table:
+        return False
+    from proxy_app.records import Records
+
+    config = Config(
+        region=os.environ.get("AWS_REGION") or os.environ.get("REGION_NAME") or "us-east-1",
+        records_table=table,
+        dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+    )
+    try:
+        return Records(config).is_deleted(username)
+    except CognitoUnavailable:
+        raise MigrationUnavailable("The service's table is unavailable.") from None
 
 
 def _legacy_source() -> LegacySource:

@@ -8,7 +8,7 @@ import os
 import re
 import time
 import uuid
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import NotFound
@@ -21,6 +21,10 @@ from proxy_app.logs import configure_logging, log_request
 from proxy_app.routes import register_blueprints
 from proxy_app.schemas import header_fields
 from proxy_app.tokens import TokenVerifier
+
+if TYPE_CHECKING:
+    from proxy_app.migration import Migration
+    from proxy_app.records import Records
 
 __all__ = ["Config", "ConfigError", "create_app"]
 
@@ -66,8 +70,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["PROXY"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["cognito_gateway"] = CognitoGateway(config)
+    gateway = app.extensions["cognito_gateway"] = CognitoGateway(config)
     app.extensions["token_verifier"] = TokenVerifier(config)
+    records = app.extensions["records"] = _records(config, create=local_mode)
+    app.extensions["migration"] = _migration(config, gateway, records)
     register_error_handlers(app)
     register_blueprints(app)
     if config.cors_allowed_origins:
@@ -125,6 +131,35 @@ def _allow_cors(app: Flask, config: Config) -> None:
         supports_credentials=False,
         max_age=600,
     )
+
+
+def _records(config: Config, *, create: bool) -> Records | None:
+    """The service's own table, when configured (local mode makes its own)."""
+    if config.records_table is None:
+        return None
+    from proxy_app.records import Records
+
+    records = Records(config)
+    if create:
+        records.create_table()
+    return records
+
+
+def _migration(
+    config: Config, gateway: CognitoGateway, records: Records | None
+) -> Migration | None:
+    """Migration from the legacy store, when one is configured; imported only then."""
+    if not config.legacy_configured:
+        return None
+    from proxy_app.legacy import LegacySource, legacy_source
+    from proxy_app.migration import Migration
+
+    def source() -> LegacySource:
+        built = legacy_source(config)
+        assert built is not None
+        return built
+
+    return Migration(gateway, source, records)
 
 
 def _say_how_autoconfirm_works(config: Config) -> None:

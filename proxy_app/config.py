@@ -185,6 +185,12 @@ class Config:
                     f"not an exact origin (http(s)://host[:port], no wildcard): {origin!r}",
                 )
         self._validate_legacy()
+        if self.legacy_configured and self.records_table is None and not self.local_mode:
+            raise ConfigError(
+                "REVOCATION_TABLE",
+                "required with a legacy store: accounts deleted through this service must "
+                "stay deleted (serverless.yml creates the table)",
+            )
 
     @property
     def legacy_configured(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
@@ -11,6 +12,10 @@ from proxy_app.config import Config
 from proxy_app.errors import validation_failed
 from proxy_app.failures import CognitoRefused, TokenRejected
 from proxy_app.tokens import TokenVerifier, VerifiedToken, require_groups, require_scopes
+
+if TYPE_CHECKING:
+    from proxy_app.migration import Migration
+    from proxy_app.records import Records
 
 # The scope Cognito's own self-service calls (UpdateUserAttributes, DeleteUser) demand.
 ACCOUNT_SCOPE = "aws.cognito.signin.user.admin"
@@ -24,6 +29,16 @@ def config() -> Config:
 def gateway() -> CognitoGateway:
     """The app's Cognito gateway."""
     return current_app.extensions["cognito_gateway"]  # type: ignore[no-any-return]
+
+
+def records() -> Records | None:
+    """The service's own table, when one is configured."""
+    return current_app.extensions.get("records")
+
+
+def migration() -> Migration | None:
+    """The migration from a legacy store, when one is configured."""
+    return current_app.extensions.get("migration")
 
 
 def verifier() -> TokenVerifier:

@@ -14,6 +14,7 @@ log = logging.getLogger("proxy_app.local")
 LOCAL_CREDENTIALS = ("local", "local")
 POOL_NAME = "cognito-proxy-local"
 CLIENT_NAME = "cognito-proxy-local-client"
+LOCAL_TABLE = "cognito-proxy-local"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def local_config(config: Config, local: LocalCognito) -> Config:
         app_client_secret=None,
         endpoint_url=local.endpoint_url,
         static_credentials=LOCAL_CREDENTIALS,
+        records_table=config.records_table or LOCAL_TABLE,
+        dynamodb_endpoint_url=local.endpoint_url,
     )
 
 

@@ -86,7 +86,12 @@ class Records:
         self._call("delete_item", TableName=self.table, Key={KEY: {"S": _DELETED + username}})
 
     def create_table(self) -> None:
-        """Create the table (local mode and tests; serverless.yml creates it on AWS)."""
+        """Create the table unless it exists (local mode, tests; serverless.yml on AWS)."""
+        try:
+            self.client.describe_table(TableName=self.table)
+            return
+        except ClientError:
+            pass  # ResourceNotFoundException: create it below
         self._call(
             "create_table",
             TableName=self.table,

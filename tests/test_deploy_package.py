@@ -486,3 +486,79 @@ def _render(value: Any) -> str:
     if "Ref" in value and value["Ref"] in pseudo:
         return pseudo[value["Ref"]]
     raise AssertionError(f"unexpected intrinsic in a Cognito resource: {value}")
+
+
+class TestSignInMigration:
+    """LegacySignInMigrationParameter: the API migrates, and the service's table exists."""
+
+    @staticmethod
+    def _resolved(tools: DeployTools, **params: str) -> dict[str, Any]:
+        result = _printed(tools, {**PARAMS, **params})
+        assert result.returncode == 0, result.stdout + result.stderr
+        printed: dict[str, Any] = json.loads(result.stdout)
+        return printed
+
+    @staticmethod
+    def _api(printed: dict[str, Any]) -> dict[str, Any]:
+        functions = printed["functions"]
+        if isinstance(functions, list):
+            functions = {k: v for each in functions for k, v in each.items()}
+        api: dict[str, Any] = functions["api"]
+        return api
+
+    @staticmethod
+    def _resources(printed: dict[str, Any]) -> dict[str, Any]:
+        resources = printed["resources"]
+        if isinstance(resources, list):
+            merged: dict[str, Any] = {}
+            for each in resources:
+                merged.update(each.get("Resources", {}))
+            return merged
+        return dict(resources.get("Resources", {}))
+
+    def test_off_by_default(self, tools: DeployTools) -> None:
+        printed = self._resolved(tools)
+        assert not self._api(printed).get("environment")
+        assert "ServiceTable" not in self._resources(printed)
+
+    def test_on_gives_the_api_the_legacy_settings_and_its_table(self, tools: DeployTools) -> None:
+        name = "/cognito-proxy/prod/legacy-db"
+        printed = self._resolved(
+            tools,
+            LegacySignInMigrationParameter="true",
+            LegacyDatabaseUrlSsmParameter=name,
+            LegacyUserQueryParameter="SELECT password_hash FROM users WHERE login = :username",
+        )
+        environment = self._api(printed)["environment"]
+        assert environment["LEGACY_DATABASE_URL"] == f"{{{{resolve:ssm:{name}}}}}"
+        assert environment["REVOCATION_TABLE"] == {"Ref": "ServiceTable"}
+        resources = self._resources(printed)
+        table = resources["ServiceTable"]["Properties"]
+        assert table["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+        (statement,) = resources["ServiceTablePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Resource"] == {"Fn::GetAtt": ["ServiceTable", "Arn"]}
+        assert sorted(statement["Action"]) == [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+        ]
+
+
+def test_with_the_trigger_and_sign_in_migration_the_trigger_reads_the_table(
+    tools: DeployTools,
+) -> None:
+    printed = TestSignInMigration._resolved(
+        tools, **TRIGGER_PARAMS, LegacySignInMigrationParameter="true"
+    )
+    functions = printed["functions"]
+    if isinstance(functions, list):
+        functions = {k: v for each in functions for k, v in each.items()}
+    assert functions["userMigration"]["environment"]["REVOCATION_TABLE"] == {"Ref": "ServiceTable"}
+    resources = TestSignInMigration._resources(printed)
+    policy = resources["UserMigrationServiceTablePolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": "UserMigrationRole"}]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["dynamodb:GetItem"]
+    alone = TestSignInMigration._resources(TestSignInMigration._resolved(tools, **TRIGGER_PARAMS))
+    assert "UserMigrationServiceTablePolicy" not in alone

@@ -11,7 +11,11 @@ from proxy_app.config import Config, ConfigError
 from proxy_app.legacy import legacy_source
 
 ROOT = Path(__file__).resolve().parent.parent
-POOL = {"COGNITO_USER_POOL_ID": "us-east-1_AbCdEf123", "COGNITO_APP_CLIENT_ID": "1a2b3c4d5e"}
+POOL = {
+    "COGNITO_USER_POOL_ID": "us-east-1_AbCdEf123",
+    "COGNITO_APP_CLIENT_ID": "1a2b3c4d5e",
+    "REVOCATION_TABLE": "cognito-proxy-prod-service",
+}
 SQL = {
     "LEGACY_DATABASE_URL": "postgresql+psycopg://legacy:Db-S3cret@db.internal:5432/users",
     "LEGACY_USER_QUERY": "SELECT password_hash, email FROM accounts WHERE login = :username",
@@ -142,3 +146,12 @@ def test_the_trigger_reads_only_the_legacy_settings_even_inside_lambda() -> None
     config = Config.legacy_from_env(environ)
     assert config.legacy_auth_url == HTTP["LEGACY_AUTH_URL"]
     assert config.log_level == "DEBUG"
+
+
+def test_a_legacy_store_needs_the_service_table_outside_local_mode() -> None:
+    """Deleted accounts must stay deleted: no table to record them, no start."""
+    without = {k: v for k, v in POOL.items() if k != "REVOCATION_TABLE"}
+    with pytest.raises(ConfigError) as raised:
+        Config.from_env({**without, **SQL})
+    assert raised.value.variable == "REVOCATION_TABLE"
+    assert Config.from_env(dict(SQL)).local_mode  # local mode makes its own table

@@ -205,6 +205,26 @@ class TestBulk:
         }
         assert source.count_users() == 3
 
+    def test_a_reader_may_stop_early(self, store: Store) -> None:
+        source = store.source(legacy_users_query=self.users_query(store))
+        users = source.iter_users()
+        assert next(users).username in self.logins
+        users.close()  # the open cursor is closed, not left to the garbage collector
+        assert source.find(self.logins[0]) is not None
+
+    def test_rows_without_a_username_are_skipped(self, store: Store) -> None:
+        query = (
+            "SELECT CASE WHEN login = :first THEN NULL ELSE login END AS username "  # noqa: S608
+            f"FROM users WHERE given_name = '{self.marker}'"
+        ).replace(":first", f"'{self.logins[0]}'")
+        source = store.source(legacy_users_query=query)
+        assert sorted(user.username for user in source.iter_users()) == self.logins[1:]
+
+    def test_a_users_query_without_a_username_column_is_refused(self, store: Store) -> None:
+        source = store.source(legacy_users_query="SELECT login, email FROM users")
+        with pytest.raises(LegacyRefused):
+            list(source.iter_users())
+
     def test_without_a_users_query_bulk_listing_is_not_supported(self, store: Store) -> None:
         source = store.source()
         with pytest.raises(LegacyError, match="not supported"):

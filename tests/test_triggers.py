@@ -188,3 +188,25 @@ def test_without_a_legacy_store_the_trigger_names_what_is_missing(
     with pytest.raises(ConfigError) as error:
         triggers.handler(event("user-migration-authentication"), None)
     assert error.value.variable == "LEGACY_DATABASE_URL"
+
+
+def test_an_account_deleted_through_the_service_is_not_migrated_again(
+    sql_env: pytest.MonkeyPatch, moto_endpoint: str
+) -> None:
+    """With REVOCATION_TABLE, the trigger honours the proxy's deletion records too."""
+    from proxy_app.config import Config
+    from proxy_app.records import Records
+
+    table = "trigger-deletions"
+    records = Records(
+        Config(records_table=table, dynamodb_endpoint_url=moto_endpoint, region="us-east-1")
+    )
+    records.create_table()
+    sql_env.setenv("REVOCATION_TABLE", table)
+    sql_env.setenv("DYNAMODB_ENDPOINT_URL", moto_endpoint)
+    assert triggers.handler(event("user-migration-authentication"), None)["response"][
+        "finalUserStatus"
+    ]
+    records.record_deletion(USERNAME, "a-sub")
+    with pytest.raises(triggers.MigrationDenied):
+        triggers.handler(event("user-migration-authentication"), None)

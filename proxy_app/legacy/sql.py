@@ -92,15 +92,18 @@ class SqlSource:
             result = connection.execution_options(stream_results=True, yield_per=BULK_ROWS).execute(
                 text(query)
             )
-            for row in result.mappings():
-                username = row.get("username")
-                if "username" not in row:
-                    log.error("legacy users query has no username column")
-                    raise LegacyRefused("the users query returns no username column")
-                if not isinstance(username, str) or not username:
-                    log.warning("legacy user without a username skipped")
-                    continue
-                yield self._user(username, _columns(row))
+            # Closed however the reading ends (an error, or a reader that stops early):
+            # a driver's open server-side cursor must not outlive its connection.
+            with result:
+                for row in result.mappings():
+                    username = row.get("username")
+                    if "username" not in row:
+                        log.error("legacy users query has no username column")
+                        raise LegacyRefused("the users query returns no username column")
+                    if not isinstance(username, str) or not username:
+                        log.warning("legacy user without a username skipped")
+                        continue
+                    yield self._user(username, _columns(row))
 
     def count_users(self) -> int:
         """Count the rows LEGACY_USERS_QUERY lists."""

@@ -65,7 +65,7 @@ def _with_email_from_username(username: str, attributes: dict[str, str]) -> dict
     The original service's sign-up sends only a username (an email address) and a
     password, against pools that need an email to confirm and to reset passwords.
     """
-    if "email" in attributes or not _EMAIL.match(username):
+    if "email" in attributes or not _EMAIL.fullmatch(username):
         return attributes
     if "email" not in context.config().writable_attributes:
         return attributes
@@ -148,7 +148,11 @@ def resend_code() -> Any:
 def sign_in() -> Any:
     """Sign in with username and password; answer tokens or a challenge."""
     data = load(SignInRequest)
-    result = context.gateway().sign_in(data["username"], data["password"])
+    migration = context.migration()
+    if migration is not None:
+        result = migration.sign_in(data["username"], data["password"])
+    else:
+        result = context.gateway().sign_in(data["username"], data["password"])
     return json_response(SignInResponse, tokens_or_challenge(result, "AdminInitiateAuth"))
 
 

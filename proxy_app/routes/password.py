@@ -34,7 +34,10 @@ _HIDDEN = {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedE
 def reset_password() -> Any:
     """Start a password reset; the answer is the same whether the user exists or not."""
     data = load(UsernameRequest)
+    migration = context.migration()
     try:
+        if migration is not None:
+            migration.prepare_reset(data["username"])
         context.gateway().forgot_password(data["username"])
     except CognitoRefused as error:
         if error.code not in _HIDDEN:

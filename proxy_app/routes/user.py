@@ -33,5 +33,9 @@ def update_attribute() -> Any:
 def delete_user() -> Any:
     """Delete the token's user."""
     verified = context.account_token(load(TokenRequest))
+    records = context.records()
+    if records is not None:
+        # Recorded first: a deletion that is not recorded could be undone by migration.
+        records.record_deletion(verified.username, verified.sub)
     context.gateway().delete_user(verified.username)
     return Response(status=204)
