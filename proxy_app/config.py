@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 # Standard OIDC profile attributes a user may set about themselves. Never the
 # *_verified flags, never custom attributes: an operator must list those explicitly.
@@ -43,6 +46,12 @@ MAX_TOKEN_LEEWAY = 300
 MIN_SECRET = 32
 # Where a trusted backend presents AUTOCONFIRM_SECRET on /signup.
 AUTOCONFIRM_SECRET_HEADER = "X-Autoconfirm-Secret"  # noqa: S105 - a header name
+# A SQLAlchemy URL starts with dialect[+driver]://; the rest is the driver's business.
+_DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")
+# A named bind parameter as SQLAlchemy's text() finds them (not PostgreSQL's ::casts).
+_BIND_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+MAX_LEGACY_TIMEOUT = 10.0
 
 
 class ConfigError(ValueError):
@@ -84,6 +93,14 @@ class Config:
     local_mode_allow_remote: bool = False
     # Set only by local mode: fixed credentials for the embedded emulator.
     static_credentials: tuple[str, str] | None = field(default=None, repr=False)
+    # The legacy user store (README "Migration from a legacy user store"); off when unset.
+    legacy_database_url: str | None = field(default=None, repr=False)
+    legacy_user_query: str | None = None
+    legacy_users_query: str | None = None
+    legacy_auth_url: str | None = field(default=None, repr=False)
+    legacy_auth_token: str | None = field(default=None, repr=False)
+    legacy_emails_verified: bool = False
+    legacy_timeout_seconds: float = 2.0
 
     @property
     def local_mode(self) -> bool:
@@ -158,6 +175,63 @@ class Config:
                 raise ConfigError(
                     "CORS_ALLOWED_ORIGINS", f"not an origin (scheme://host[:port]): {origin!r}"
                 )
+        self._validate_legacy()
+
+    @property
+    def legacy_configured(self) -> bool:
+        """True when a legacy user store (SQL or HTTP) is configured."""
+        return bool(self.legacy_database_url or self.legacy_auth_url)
+
+    def _validate_legacy(self) -> None:
+        # Messages never quote the URL or the token: they may hold a password.
+        if self.legacy_database_url and self.legacy_auth_url:
+            raise ConfigError(
+                "LEGACY_AUTH_URL", "set either LEGACY_DATABASE_URL or LEGACY_AUTH_URL, not both"
+            )
+        if self.legacy_database_url is not None:
+            if not _DATABASE_URL.match(self.legacy_database_url):
+                raise ConfigError(
+                    "LEGACY_DATABASE_URL", "not a SQLAlchemy URL (dialect+driver://...)"
+                )
+            if not self.legacy_user_query:
+                raise ConfigError("LEGACY_USER_QUERY", "required with LEGACY_DATABASE_URL")
+        for name, query in (
+            ("LEGACY_USER_QUERY", self.legacy_user_query),
+            ("LEGACY_USERS_QUERY", self.legacy_users_query),
+        ):
+            if query is not None and not self.legacy_database_url:
+                raise ConfigError(name, "needs LEGACY_DATABASE_URL")
+        if self.legacy_user_query is not None:
+            names = set(_BIND_PARAMETER.findall(self.legacy_user_query))
+            if names != {"username"}:
+                raise ConfigError(
+                    "LEGACY_USER_QUERY", "needs the :username parameter and no other parameter"
+                )
+        if self.legacy_users_query is not None and _BIND_PARAMETER.search(self.legacy_users_query):
+            raise ConfigError("LEGACY_USERS_QUERY", "takes no parameter")
+        if self.legacy_auth_url is not None:
+            parts = urlsplit(self.legacy_auth_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError("LEGACY_AUTH_URL", "not an http(s) URL")
+            # Passwords travel in this request: plain HTTP only to this machine.
+            if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+                raise ConfigError("LEGACY_AUTH_URL", "must be https (http only for localhost)")
+        if self.legacy_auth_token is not None and not self.legacy_auth_url:
+            raise ConfigError("LEGACY_AUTH_TOKEN", "needs LEGACY_AUTH_URL")
+        if not 0 < self.legacy_timeout_seconds <= MAX_LEGACY_TIMEOUT:
+            raise ConfigError(
+                "LEGACY_TIMEOUT_SECONDS", f"more than 0 and at most {MAX_LEGACY_TIMEOUT:g}"
+            )
+
+    @classmethod
+    def legacy_from_env(cls, environ: Mapping[str, str]) -> Config:
+        """Read only the legacy store's settings (for the migration trigger, no app client)."""
+        config = cls(
+            log_level=(environ.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+            **_legacy_fields(environ),
+        )
+        config.validate()
+        return config
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -191,6 +265,7 @@ class Config:
             dynamodb_endpoint_url=text("DYNAMODB_ENDPOINT_URL"),
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
             local_mode_allow_remote=_flag(environ, "LOCAL_MODE_ALLOW_REMOTE", False),
+            **_legacy_fields(environ),
         )
         config.validate()
         return config
@@ -227,3 +302,32 @@ def _attributes(environ: Mapping[str, str]) -> frozenset[str]:
         if not _ATTRIBUTE.match(name):
             raise ConfigError("WRITABLE_ATTRIBUTES", f"not an attribute name: {name!r}")
     return names
+
+
+def _legacy_fields(environ: Mapping[str, str]) -> dict[str, Any]:
+    def text(name: str) -> str | None:
+        value = environ.get(name, "").strip()
+        return value or None
+
+    return {
+        "legacy_database_url": text("LEGACY_DATABASE_URL"),
+        "legacy_user_query": text("LEGACY_USER_QUERY"),
+        "legacy_users_query": text("LEGACY_USERS_QUERY"),
+        "legacy_auth_url": text("LEGACY_AUTH_URL"),
+        "legacy_auth_token": text("LEGACY_AUTH_TOKEN"),
+        "legacy_emails_verified": _flag(environ, "LEGACY_EMAILS_VERIFIED", False),
+        "legacy_timeout_seconds": _seconds(environ, "LEGACY_TIMEOUT_SECONDS", 2.0),
+    }
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a number of seconds, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(name, f"expected a number of seconds, got {raw!r}")
+    return value
