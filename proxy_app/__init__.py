@@ -77,6 +77,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["token_verifier"] = TokenVerifier(config)
     register_error_handlers(app)
     register_blueprints(app)
+    from proxy_app.cli import users  # `flask users`: loaded here, not at `import proxy_app`
+
+    app.cli.add_command(users)
     if config.cors_allowed_origins:
         _allow_cors(app, config.cors_allowed_origins)
     app.before_request(_start_request)
