@@ -76,6 +76,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["migration"] = _migration(config, gateway, records)
     register_error_handlers(app)
     register_blueprints(app)
+    from proxy_app.cli import users  # `flask users`: loaded here, not at `import proxy_app`
+
+    app.cli.add_command(users)
     if config.cors_allowed_origins:
         _allow_cors(app, config)
     app.before_request(_start_request)

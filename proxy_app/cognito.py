@@ -51,6 +51,9 @@ _MISCONFIGURED = re.compile(
     r"|\bclient\b.*\bdoes not exist",
     re.IGNORECASE,
 )
+# Operations only the `flask users` commands call, on an operator's machine with the
+# operator's credentials: the function's IAM role is not given them.
+OPERATOR_ONLY_OPERATIONS = frozenset({"DescribeUserPool", "ListUsers"})
 _UNREACHABLE = (
     EndpointConnectionError,
     ConnectTimeoutError,
@@ -359,6 +362,24 @@ class CognitoGateway:
         """Check that Cognito answers for the pool (used by the deep health check)."""
         with cognito_errors():
             self.client.describe_user_pool_client(UserPoolId=self.pool_id, ClientId=self.client_id)
+
+    def describe_user_pool(self) -> dict[str, Any]:
+        """Read the pool's settings and attribute schema with DescribeUserPool."""
+        with cognito_errors():
+            return dict(self.client.describe_user_pool(UserPoolId=self.pool_id)["UserPool"])
+
+    def list_users(self) -> Iterator[dict[str, Any]]:
+        """Yield every user of the pool with ListUsers, one page of 60 at a time."""
+        token: str | None = None
+        while True:
+            page_token = {} if token is None else {"PaginationToken": token}
+            with cognito_errors():
+                page = self.client.list_users(UserPoolId=self.pool_id, Limit=60, **page_token)
+            for user in page.get("Users", []):
+                yield dict(user)
+            token = page.get("PaginationToken")
+            if not token:
+                return
 
 
 def unexpected_answer(operation: str) -> CognitoRefused:
