@@ -30,6 +30,7 @@ from legacy_support import Store, Stores, closed_port
 from sqlalchemy import text
 
 from proxy_app import bulk, cli
+from proxy_app.config import Config
 from proxy_app.legacy import LegacyUnavailable
 from proxy_app.legacy.sql import SqlSource
 from proxy_app.records import Records
@@ -46,6 +47,30 @@ FAST = ("--rate", "2000")  # far above the default: tests must not wait for the 
 def store(tmp_path: Path) -> Iterator[Store]:
     with Stores(tmp_path) as stores:
         yield stores.get("sqlite")
+
+
+@pytest.fixture(scope="module")
+def service_table(moto_endpoint: str) -> str:
+    """The service's table, which a legacy store requires (deleted accounts stay deleted)."""
+    name = "cli-service-table"
+    Records(
+        Config(region="us-east-1", records_table=name, dynamodb_endpoint_url=moto_endpoint)
+    ).create_table()
+    return name
+
+
+@pytest.fixture
+def make_app(
+    make_app: Callable[..., Flask], service_table: str, moto_endpoint: str
+) -> Callable[..., Flask]:
+    """conftest's factory, with the service's table unless a test names its own."""
+
+    def factory(target: Pool | None = None, **overrides: Any) -> Flask:
+        overrides.setdefault("records_table", service_table)
+        overrides.setdefault("dynamodb_endpoint_url", moto_endpoint)
+        return make_app(target, **overrides)
+
+    return factory
 
 
 @pytest.fixture
