@@ -23,13 +23,6 @@ def taught_emulator() -> None:
 
 
 @pytest.fixture
-def table(pool: Pool) -> str:
-    name = f"cognito-proxy-{uuid.uuid4().hex[:8]}"
-    Records(pool.config(records_table=name, dynamodb_endpoint_url=pool.endpoint)).create_table()
-    return name
-
-
-@pytest.fixture
 def instances(
     make_app: Callable[..., Flask], table: str, pool: Pool
 ) -> tuple[FlaskClient, FlaskClient]:
