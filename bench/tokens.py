@@ -5,6 +5,9 @@ Measured in one run, in this process, alternately (warm, JWKS already cached):
 - a bare Flask route (returns a constant) on the same app, through the same handler;
 - a bare `jwt.decode` of the same token with the same key (signature, exp, iss, aud).
 Prints requests per second of each and the ratio of ours to (bare route + bare decode).
+Then the same GET /token/valid with TOKEN_REVOCATION_CHECK=true (id token: AdminGetUser
+plus the shared table's sign-out and session records, over moto's server), and the
+latency that check adds per request.
 
     .venv/bin/python bench/tokens.py [--requests 2000] [--rounds 5]
 """
@@ -119,6 +122,7 @@ def main() -> None:
                 times["route"].append(per_request(bare_route, args.requests))
                 times["decode"].append(per_request(bare_decode, args.requests))
         assert verifier.jwks.fetch_count == 1
+        checked_s = with_revocation_check(endpoint, valid_event, args)
     finally:
         server.stop()
 
@@ -131,13 +135,42 @@ def main() -> None:
     print(f"bare jwt.decode, same token and key   : {1 / decode_s:9.0f} /s    "
           f"({decode_s * 1e6:7.1f} us/call)")
     print(f"ratio ours / (bare route + bare decode): {ratio:8.3f}  (aim: <= 1.5)")
+    print(f"same, TOKEN_REVOCATION_CHECK=true      : {1 / checked_s:9.0f} req/s "
+          f"({checked_s * 1e6:7.1f} us/request; the check adds "
+          f"{(checked_s - ours_s) * 1e3:.2f} ms: 1 AdminGetUser + 2 DynamoDB GetItem)")
     print(json.dumps({
+        "revocation_check_added_ms": round((checked_s - ours_s) * 1e3, 2),
         "requests": args.requests * args.rounds,
         "token_valid_rps": round(1 / ours_s),
         "bare_route_rps": round(1 / route_s),
         "bare_decode_per_s": round(1 / decode_s),
         "ratio": round(ratio, 3),
     }))
+
+
+def with_revocation_check(endpoint: str, valid_event: dict[str, Any],
+                          args: argparse.Namespace) -> float:
+    """Median seconds per GET /token/valid with the revocation check on."""
+    from apig_wsgi import make_lambda_handler
+
+    from proxy_app import create_app
+    from proxy_app.config import Config
+    from proxy_app.records import Records
+
+    config = Config.from_env({**os.environ, "TOKEN_REVOCATION_CHECK": "true",
+                              "REVOCATION_TABLE": "bench-revocation",
+                              "DYNAMODB_ENDPOINT_URL": endpoint})
+    Records(config).create_table()
+    handler = make_lambda_handler(create_app(config))
+
+    def checked() -> None:
+        response = handler(valid_event, None)
+        assert response["statusCode"] == 200, response
+
+    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+        per_request(checked, 50)
+        count = max(args.requests // 10, 50)
+        return statistics.median(per_request(checked, count) for _ in range(args.rounds))
 
 
 if __name__ == "__main__":

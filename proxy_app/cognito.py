@@ -358,6 +358,52 @@ class CognitoGateway:
         with cognito_errors():
             return dict(self.client.get_user(AccessToken=access_token))
 
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        """Change the password of an access token's user with ChangePassword."""
+        with cognito_errors():
+            self.client.change_password(
+                AccessToken=access_token, PreviousPassword=previous, ProposedPassword=proposed
+            )
+
+    def global_sign_out(self, access_token: str) -> None:
+        """End every session of an access token's user with GlobalSignOut."""
+        with cognito_errors():
+            self.client.global_sign_out(AccessToken=access_token)
+
+    def admin_user_global_sign_out(self, username: str) -> None:
+        """End every session of a user with AdminUserGlobalSignOut."""
+        with cognito_errors():
+            self.client.admin_user_global_sign_out(UserPoolId=self.pool_id, Username=username)
+
+    def revoke_token(self, refresh_token: str) -> None:
+        """End one session with RevokeToken (with the client secret when there is one)."""
+        secret = self._config.app_client_secret
+        client_secret = {} if secret is None else {"ClientSecret": secret}
+        with cognito_errors():
+            self.client.revoke_token(
+                Token=refresh_token,
+                ClientId=self.client_id,
+                **client_secret,
+            )
+
+    def get_user_attribute_verification_code(
+        self, access_token: str, attribute_name: str
+    ) -> dict[str, Any]:
+        """Send a code to verify an attribute with GetUserAttributeVerificationCode."""
+        with cognito_errors():
+            return dict(
+                self.client.get_user_attribute_verification_code(
+                    AccessToken=access_token, AttributeName=attribute_name
+                )
+            )
+
+    def verify_user_attribute(self, access_token: str, attribute_name: str, code: str) -> None:
+        """Mark an attribute verified with the code sent for it (VerifyUserAttribute)."""
+        with cognito_errors():
+            self.client.verify_user_attribute(
+                AccessToken=access_token, AttributeName=attribute_name, Code=code
+            )
+
     def ping(self) -> None:
         """Check that Cognito answers for the pool (used by the deep health check)."""
         with cognito_errors():

@@ -66,10 +66,15 @@ def verified_token(
         )
     if id_token:
         token = verifier().verify(id_token, "id")
+        if config().token_revocation_check:
+            # Cognito cannot revoke an id token: ask whether its user is still enabled.
+            _check_same_account(token)
+            _check_not_signed_out(token)
     elif access_token:
         token = verifier().verify(access_token, "access")
         if config().token_revocation_check:
             _check_not_revoked(access_token)
+            _check_not_signed_out(token)
     else:
         raise TokenRejected("missing", "The request carries no token.")
     require_groups(token, groups)
@@ -88,8 +93,16 @@ def account_token(data: dict[str, str]) -> VerifiedToken:
     token = verified_token(data)
     if token.token_use == "access":  # noqa: S105 - not a secret
         require_scopes(token, [ACCOUNT_SCOPE])
-    _check_same_account(token)
+    if token.token_use == "access" or not config().token_revocation_check:  # noqa: S105
+        # With the revocation check on, verified_token asked already for an id token.
+        _check_same_account(token)
     return token
+
+
+def self_service_token(data: dict[str, str]) -> VerifiedToken:
+    """Verify an access token with the self-service scope, for Cognito's own self-service
+    calls (ChangePassword, VerifyUserAttribute, ...): they take nothing else."""
+    return verified_token(data, scopes=[ACCOUNT_SCOPE])
 
 
 def _check_same_account(token: VerifiedToken) -> None:
@@ -122,3 +135,19 @@ def _check_not_revoked(access_token: str) -> None:
         if error.code in ("NotAuthorizedException", "UserNotFoundException"):
             raise _revoked() from None
         raise
+
+
+def _check_not_signed_out(token: VerifiedToken) -> None:
+    """Refuse a token signed out or revoked through this service (the shared table)."""
+    table = records()
+    if table is None:
+        return
+    claims = token.claims
+    issued = claims.get("auth_time", claims.get("iat"))
+    origin = claims.get("origin_jti")
+    if table.is_revoked(
+        token.sub,
+        issued if isinstance(issued, int) else None,
+        origin if isinstance(origin, str) else None,
+    ):
+        raise _revoked()

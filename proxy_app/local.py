@@ -36,7 +36,7 @@ def start_local_cognito(config: Config) -> LocalCognito:
         raise RuntimeError(
             "Local mode needs moto: pip install -e '.[dev]', or set COGNITO_USER_POOL_ID"
         ) from exc
-    _teach_resend_confirmation_code()
+    teach_emulator()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _quiet_request_log(server)
@@ -117,6 +117,30 @@ def print_banner(local: LocalCognito, *, allow_remote: bool = False) -> None:
     print("\n".join([rule, *lines, rule]), file=sys.stderr, flush=True)
 
 
+def teach_emulator() -> None:
+    """Teach moto the calls it lacks and the routes need (the embedded emulator only)."""
+    _teach_resend_confirmation_code()
+    _teach_revoke_token()
+    _teach_attribute_verification()
+
+
+def _delivery(user: Any, username: str, attribute: str | None = None) -> dict[str, str]:
+    """Where the emulator pretends to send a code: the user's email, else a phone."""
+    email = user.attribute_lookup.get("email") or (username if "@" in username else None)
+    if email and attribute in (None, "email"):
+        local_part, _, domain = email.partition("@")
+        return {
+            "Destination": f"{local_part[:1]}***@{domain[:1]}***",
+            "DeliveryMedium": "EMAIL",
+            "AttributeName": "email",
+        }
+    return {
+        "Destination": "+*******0000",
+        "DeliveryMedium": "SMS",
+        "AttributeName": "phone_number",
+    }
+
+
 def _teach_resend_confirmation_code() -> None:
     """moto lacks ResendConfirmationCode; answer it in the embedded emulator only."""
     from moto.cognitoidp.exceptions import UserNotFoundError
@@ -134,20 +158,63 @@ def _teach_resend_confirmation_code() -> None:
         user = pool._get_user(username)
         if user is None:
             raise UserNotFoundError(username)
-        email = user.attribute_lookup.get("email") or (username if "@" in username else None)
-        if email:
-            local_part, _, domain = email.partition("@")
-            details = {
-                "Destination": f"{local_part[:1]}***@{domain[:1]}***",
-                "DeliveryMedium": "EMAIL",
-                "AttributeName": "email",
-            }
-        else:
-            details = {
-                "Destination": "+*******0000",
-                "DeliveryMedium": "SMS",
-                "AttributeName": "phone_number",
-            }
-        return ActionResult({"CodeDeliveryDetails": details})
+        return ActionResult({"CodeDeliveryDetails": _delivery(user, username)})
 
     CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code  # type: ignore[attr-defined]
+
+
+def _teach_revoke_token() -> None:
+    """moto lacks RevokeToken: end the refresh token's session and its access tokens."""
+    import jwt
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    if getattr(CognitoIdpResponse, "revoke_token", None) is not None:
+        return
+
+    def revoke_token(self: Any) -> Any:
+        client_id = self._get_param("ClientId")
+        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        pool = next(p for p in backend.user_pools.values() if client_id in p.clients)
+        app_client = pool.clients[client_id]
+        if app_client.generate_secret and self._get_param("ClientSecret") != app_client.secret:
+            raise NotAuthorizedError("Client secret does not match.")
+        session = pool.refresh_tokens.get(self._get_param("Token"))
+        if session is not None:
+            # Cognito answers 200 for a token it no longer knows, and so does this.
+            pool.refresh_tokens[self._get_param("Token")] = None
+            origin_jti = session[2]
+            for access_token in list(pool.access_tokens):
+                claims = jwt.decode(access_token, options={"verify_signature": False})
+                if claims.get("origin_jti") == origin_jti:
+                    pool.access_tokens.pop(access_token)
+        return EmptyResult()
+
+    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]
+
+
+def _teach_attribute_verification() -> None:
+    """moto lacks GetUserAttributeVerificationCode and VerifyUserAttribute: send nothing,
+    accept any code (as local mode does for every code)."""
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    if getattr(CognitoIdpResponse, "verify_user_attribute", None) is not None:
+        return
+
+    def get_user_attribute_verification_code(self: Any) -> Any:
+        user = self.backend.get_user(self._get_param("AccessToken"))
+        details = _delivery(user, user.username, self._get_param("AttributeName"))
+        return ActionResult({"CodeDeliveryDetails": details})
+
+    def verify_user_attribute(self: Any) -> Any:
+        user = self.backend.get_user(self._get_param("AccessToken"))
+        name = self._get_param("AttributeName")
+        user.update_attributes([{"Name": f"{name}_verified", "Value": "true"}])
+        return EmptyResult()
+
+    CognitoIdpResponse.get_user_attribute_verification_code = (  # type: ignore[attr-defined]
+        get_user_attribute_verification_code
+    )
+    CognitoIdpResponse.verify_user_attribute = verify_user_attribute  # type: ignore[attr-defined]

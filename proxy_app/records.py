@@ -2,8 +2,10 @@
 
 One table (`REVOCATION_TABLE`), one string key `pk`, shared by all processes and Lambda
 instances. It holds accounts deleted through this service (so that migration from a
-legacy store never brings one back); sign-outs and revoked sessions join it later.
-Items that may expire carry `expiresAt` (epoch seconds), the table's TTL attribute.
+legacy store never brings one back), the users' sign-outs through the service (keyed by
+`sub`) and the sessions revoked through it (keyed by the tokens' `origin_jti`). Items that
+may expire carry `expiresAt` (epoch seconds), the table's TTL attribute: DynamoDB drops
+them once every token they refuse would have expired anyway.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ log = logging.getLogger("proxy_app.records")
 KEY = "pk"
 TTL_ATTRIBUTE = "expiresAt"
 _DELETED = "deleted#"
+_SIGNED_OUT = "signout#"
+_REVOKED = "revoked#"
 
 
 class Records:
@@ -72,18 +76,48 @@ class Records:
 
     def is_deleted(self, username: str) -> bool:
         """Say whether this username's account was deleted through the service."""
-        answer = self._call(
-            "get_item",
-            TableName=self.table,
-            Key={KEY: {"S": _DELETED + username}},
-            ConsistentRead=True,
-            ProjectionExpression=KEY,
-        )
-        return "Item" in answer
+        return self._get(_DELETED + username) is not None
 
     def lift_deletion(self, username: str) -> None:
         """Forget a deletion, so that the legacy account may be migrated again."""
         self._call("delete_item", TableName=self.table, Key={KEY: {"S": _DELETED + username}})
+
+    def record_sign_out(self, sub: str, at: float, expires_at: int) -> None:
+        """Remember that this user signed out at `at`: older tokens are refused."""
+        self._call(
+            "put_item",
+            TableName=self.table,
+            Item={
+                KEY: {"S": _SIGNED_OUT + sub},
+                "signedOutAt": {"N": repr(float(at))},
+                TTL_ATTRIBUTE: {"N": str(int(expires_at))},
+            },
+        )
+
+    def record_revoked_session(self, origin_jti: str, expires_at: int) -> None:
+        """Remember that the session with this `origin_jti` was revoked."""
+        self._call(
+            "put_item",
+            TableName=self.table,
+            Item={KEY: {"S": _REVOKED + origin_jti}, TTL_ATTRIBUTE: {"N": str(int(expires_at))}},
+        )
+
+    def is_revoked(self, sub: str, issued_at: int | None, origin_jti: str | None) -> bool:
+        """Say whether a token (its user, issue time and session) was signed out or revoked."""
+        if origin_jti and self._get(_REVOKED + origin_jti) is not None:
+            return True
+        signed_out = self._get(_SIGNED_OUT + sub)
+        if signed_out is None:
+            return False
+        # A token without an issue time cannot prove it is newer than the sign-out.
+        return issued_at is None or issued_at <= float(signed_out["signedOutAt"]["N"])
+
+    def _get(self, key: str) -> dict[str, Any] | None:
+        answer = self._call(
+            "get_item", TableName=self.table, Key={KEY: {"S": key}}, ConsistentRead=True
+        )
+        item: dict[str, Any] | None = answer.get("Item")
+        return item
 
     def create_table(self) -> None:
         """Create the table unless it exists (local mode, tests; serverless.yml on AWS)."""
@@ -98,6 +132,11 @@ class Records:
             KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
+        )
+        self._call(
+            "update_time_to_live",
+            TableName=self.table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
         )
 
     def _call(self, operation: str, **parameters: Any) -> dict[str, Any]:

@@ -338,3 +338,55 @@ class DeepHealthResponse(HealthResponse):
 
     cognito = fields.Nested(CognitoHealth)
     jwks = fields.Nested(JwksHealth)
+
+
+# --- issue 10, session and profile: /user, /password/change, /signout, /token/revoke ---
+
+VERIFIABLE_ATTRIBUTES = ("email", "phone_number")
+_SIX_DIGITS = re.compile(r"^[0-9]{6}$")
+
+
+class AccessTokenRequest(RequestSchema):
+    accessToken = _jwt("An access token from sign-in (or Authorization: Bearer).")
+
+
+class PasswordChangeRequest(AccessTokenRequest):
+    previousPassword = _password("The user's current password.")
+    proposedPassword = _password("The new password; the pool's policy applies.")
+
+
+class AttributeVerificationCodeRequest(AccessTokenRequest):
+    attributeName = Text(
+        required=True,
+        validate=validate.OneOf(VERIFIABLE_ATTRIBUTES),
+        metadata={"header": True, "credential": False, "description": "email or phone_number."},
+    )
+
+
+class AttributeVerifyRequest(AttributeVerificationCodeRequest):
+    confirmationCode = _text(
+        6,
+        min_length=6,
+        credential=True,
+        pattern=_SIX_DIGITS,
+        pattern_error="Must be 6 digits.",
+        description="The code from /user/attribute/verification-code.",
+    )
+
+
+class MfaSettings(Schema):
+    enabled = fields.List(fields.String(), required=True)
+    preferred = fields.String(required=True, allow_none=True)
+
+
+class UserResponse(Schema):
+    username = fields.String(required=True)
+    sub = fields.String(required=True)
+    attributes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    mfa = fields.Nested(MfaSettings, required=True)
+    status = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "With an id token; null with an access token (GetUser)."},
+    )
+    enabled = fields.Boolean(required=True)

@@ -140,6 +140,16 @@ def secret_pool(cognito: Any, moto_endpoint: str) -> Pool:
 
 
 @pytest.fixture
+def table(pool: Pool) -> str:
+    """A fresh service table (REVOCATION_TABLE) in moto's DynamoDB."""
+    from proxy_app.records import Records
+
+    name = f"cognito-proxy-{uuid.uuid4().hex[:8]}"
+    Records(pool.config(records_table=name, dynamodb_endpoint_url=pool.endpoint)).create_table()
+    return name
+
+
+@pytest.fixture
 def make_app(pool: Pool) -> Callable[..., Flask]:
     """Build an app on the test pool, with config overrides."""
 

@@ -566,3 +566,25 @@ def test_with_the_trigger_and_sign_in_migration_the_trigger_reads_the_table(
     assert statement["Action"] == ["dynamodb:GetItem"]
     alone = TestSignInMigration._resources(TestSignInMigration._resolved(tools, **TRIGGER_PARAMS))
     assert "UserMigrationServiceTablePolicy" not in alone
+
+
+def test_the_revocation_check_gives_the_api_its_flag_and_the_table(tools: DeployTools) -> None:
+    printed = TestSignInMigration._resolved(tools, TokenRevocationCheckParameter="true")
+    environment = TestSignInMigration._api(printed)["environment"]
+    assert environment == {
+        "TOKEN_REVOCATION_CHECK": "true",
+        "REVOCATION_TABLE": {"Ref": "ServiceTable"},
+    }
+    resources = TestSignInMigration._resources(printed)
+    assert resources["ServiceTable"]["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expiresAt",
+        "Enabled": True,
+    }
+    assert "ServiceTablePolicy" in resources
+    both = TestSignInMigration._resolved(
+        tools, TokenRevocationCheckParameter="true", LegacySignInMigrationParameter="true"
+    )
+    environment = TestSignInMigration._api(both)["environment"]
+    assert environment["TOKEN_REVOCATION_CHECK"] == "true"
+    assert "LEGACY_USER_QUERY" in environment
+    assert environment["REVOCATION_TABLE"] == {"Ref": "ServiceTable"}

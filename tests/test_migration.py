@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,13 +58,6 @@ class LegacyStore:
 @pytest.fixture
 def store(tmp_path: Path) -> LegacyStore:
     return LegacyStore(tmp_path / "legacy.sqlite")
-
-
-@pytest.fixture
-def table(pool: Pool) -> str:
-    name = f"cognito-proxy-{uuid.uuid4().hex[:8]}"
-    Records(pool.config(records_table=name, dynamodb_endpoint_url=pool.endpoint)).create_table()
-    return name
 
 
 @pytest.fixture

@@ -18,6 +18,13 @@ ROUTES = {
     ("/admin/user/attribute", "post"),
     ("/admin/user", "delete"),
     ("/health", "get"),
+    # The signed-in user's own account (proxy_app/routes/account.py).
+    ("/user", "get"),
+    ("/password/change", "post"),
+    ("/signout", "post"),
+    ("/token/revoke", "post"),
+    ("/user/attribute/verification-code", "post"),
+    ("/user/attribute/verify", "post"),
 }
 
 

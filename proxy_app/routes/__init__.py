@@ -1,4 +1,4 @@
-"""The API's blueprints: auth, password, token, user, and meta (health, OpenAPI)."""
+"""The API's blueprints: auth, password, token, user, account, and meta (health, OpenAPI)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
+    from proxy_app.routes.account import account
     from proxy_app.routes.auth import auth
     from proxy_app.routes.meta import meta
     from proxy_app.routes.password import password
     from proxy_app.routes.token import token
     from proxy_app.routes.user import user
 
-    for blueprint in (auth, password, token, user, meta):
+    for blueprint in (auth, password, token, user, account, meta):
         app.register_blueprint(blueprint)

@@ -1,0 +1,139 @@
+"""TOKEN_REVOCATION_CHECK with the shared table: sign-outs and revoked sessions made
+through one instance are refused by every other, id tokens included (moto's DynamoDB)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import Pool, User, problem, sign_in
+from flask import Flask
+from flask.testing import FlaskClient
+
+from proxy_app.local import teach_emulator
+from proxy_app.records import Records
+
+
+@pytest.fixture(autouse=True, scope="module")
+def taught_emulator() -> None:
+    teach_emulator()
+
+
+@pytest.fixture
+def instances(
+    make_app: Callable[..., Flask], table: str, pool: Pool
+) -> tuple[FlaskClient, FlaskClient]:
+    """Two app instances (as two Lambda instances are) that share one table."""
+
+    def instance() -> FlaskClient:
+        app = make_app(
+            token_revocation_check=True, records_table=table, dynamodb_endpoint_url=pool.endpoint
+        )
+        return app.test_client()
+
+    return instance(), instance()
+
+
+def _reason(response: Any) -> str:
+    return str(problem(response, 401, "InvalidToken")["reason"])
+
+
+def _id_valid(client: FlaskClient, tokens: dict[str, Any]) -> Any:
+    return client.get("/token/valid", json={"idToken": tokens["idToken"]})
+
+
+def _access_valid(client: FlaskClient, tokens: dict[str, Any]) -> Any:
+    return client.get("/token/valid", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
+
+
+@pytest.mark.parametrize("kind", ["accessToken", "idToken"])
+def test_a_sign_out_through_one_instance_is_honoured_by_the_other(
+    instances: tuple[FlaskClient, FlaskClient], user: User, kind: str
+) -> None:
+    first, second = instances
+    tokens = sign_in(first, user)
+    assert _id_valid(second, tokens).status_code == 200
+    assert first.post("/signout", json={kind: tokens[kind]}).status_code == 204
+    assert _reason(_id_valid(second, tokens)) == "revoked"
+    assert _reason(_access_valid(second, tokens)) == "revoked"
+    assert _reason(second.get("/user", json={"idToken": tokens["idToken"]})) == "revoked"
+
+
+def test_a_revoked_session_through_one_instance_is_refused_by_the_other(
+    instances: tuple[FlaskClient, FlaskClient], user: User
+) -> None:
+    first, second = instances
+    revoked, kept = sign_in(first, user), sign_in(first, user)
+    response = first.post("/token/revoke", json={"refreshToken": revoked["refreshToken"]})
+    assert response.status_code == 204, response.get_data(True)
+    assert _reason(_id_valid(second, revoked)) == "revoked"
+    assert _reason(_access_valid(second, revoked)) == "revoked"
+    assert _id_valid(second, kept).status_code == 200
+    assert _access_valid(second, kept).status_code == 200
+
+
+def test_without_the_check_the_id_token_outlives_the_sign_out(
+    make_app: Callable[..., Flask], table: str, pool: Pool, user: User
+) -> None:
+    # Documented: the table is written, but only TOKEN_REVOCATION_CHECK=true reads it.
+    client = make_app(records_table=table, dynamodb_endpoint_url=pool.endpoint).test_client()
+    tokens = sign_in(client, user)
+    assert client.post("/signout", json={"idToken": tokens["idToken"]}).status_code == 204
+    assert _id_valid(client, tokens).status_code == 200
+
+
+def test_tokens_issued_after_the_sign_out_pass(
+    instances: tuple[FlaskClient, FlaskClient], table: str, pool: Pool, user: User
+) -> None:
+    first, second = instances
+    records = Records(pool.config(records_table=table, dynamodb_endpoint_url=pool.endpoint))
+    tokens = sign_in(first, user)
+    sub = second.get("/user", json={"idToken": tokens["idToken"]}).json["sub"]
+    records.record_sign_out(sub, time.time() - 60, int(time.time()) + 60)
+    assert _id_valid(second, tokens).status_code == 200
+    records.record_sign_out(sub, time.time(), int(time.time()) + 60)
+    assert _reason(_id_valid(second, tokens)) == "revoked"
+
+
+@pytest.mark.parametrize("change", ["admin_disable_user", "admin_delete_user"])
+def test_id_tokens_of_a_disabled_or_deleted_user_are_refused(
+    instances: tuple[FlaskClient, FlaskClient], cognito: Any, pool: Pool, user: User, change: str
+) -> None:
+    first, _ = instances
+    tokens = sign_in(first, user)
+    getattr(cognito, change)(UserPoolId=pool.id, Username=user.username)
+    assert _reason(_id_valid(first, tokens)) == "revoked"
+
+
+class TestRecords:
+    @pytest.fixture
+    def records(self, pool: Pool, table: str) -> Records:
+        return Records(pool.config(records_table=table, dynamodb_endpoint_url=pool.endpoint))
+
+    def test_a_sign_out_refuses_older_and_same_second_tokens(self, records: Records) -> None:
+        sub = str(uuid.uuid4())
+        assert not records.is_revoked(sub, 1000, None)
+        records.record_sign_out(sub, 1000.5, 90_000)
+        assert records.is_revoked(sub, 999, None)
+        assert records.is_revoked(sub, 1000, None)
+        assert not records.is_revoked(sub, 1001, None)
+        # A token that says nothing of when it was issued cannot prove it is newer.
+        assert records.is_revoked(sub, None, None)
+
+    def test_a_revoked_session_refuses_its_tokens_only(self, records: Records) -> None:
+        sub, session = str(uuid.uuid4()), str(uuid.uuid4())
+        records.record_revoked_session(session, 90_000)
+        assert records.is_revoked(sub, 1000, session)
+        assert not records.is_revoked(sub, 1000, str(uuid.uuid4()))
+
+    def test_records_expire_with_the_tokens_they_refuse(self, records: Records) -> None:
+        sub = str(uuid.uuid4())
+        records.record_sign_out(sub, 1000.0, 87_400)
+        item = records.client.get_item(TableName=records.table, Key={"pk": {"S": f"signout#{sub}"}})
+        assert item["Item"]["expiresAt"] == {"N": "87400"}
+        ttl = records.client.describe_time_to_live(TableName=records.table)
+        assert ttl["TimeToLiveDescription"]["AttributeName"] == "expiresAt"
+        assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
