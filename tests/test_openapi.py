@@ -18,6 +18,11 @@ ROUTES = {
     ("/admin/user/attribute", "post"),
     ("/admin/user", "delete"),
     ("/health", "get"),
+    ("/user/mfa/totp", "post"),
+    ("/user/mfa/totp/verify", "post"),
+    ("/user/mfa", "put"),
+    ("/admin/challenge/totp", "post"),
+    ("/admin/challenge/totp/verify", "post"),
 }
 
 

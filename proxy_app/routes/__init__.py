@@ -1,4 +1,4 @@
-"""The API's blueprints: auth, password, token, user, and meta (health, OpenAPI)."""
+"""The API's blueprints: auth, password, token, user, mfa, and meta (health, OpenAPI)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
     from proxy_app.routes.auth import auth
     from proxy_app.routes.meta import meta
+    from proxy_app.routes.mfa import mfa
     from proxy_app.routes.password import password
     from proxy_app.routes.token import token
     from proxy_app.routes.user import user
 
-    for blueprint in (auth, password, token, user, meta):
+    for blueprint in (auth, password, token, user, mfa, meta):
         app.register_blueprint(blueprint)
