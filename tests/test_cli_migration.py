@@ -14,6 +14,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,25 @@ FAST = ("--rate", "2000")  # far above the default: tests must not wait for the 
 def store(tmp_path: Path) -> Iterator[Store]:
     with Stores(tmp_path) as stores:
         yield stores.get("sqlite")
+
+
+@pytest.fixture
+def make_app(make_app: Callable[..., Flask], moto_endpoint: str) -> Callable[..., Flask]:
+    """The shared factory, plus a table of the service's own for every app with a legacy
+    store: the configuration requires one there (deleted accounts must stay deleted)."""
+
+    def factory(target: Pool | None = None, **overrides: Any) -> Flask:
+        legacy = overrides.get("legacy_database_url") or overrides.get("legacy_auth_url")
+        if not legacy or "records_table" in overrides:
+            return make_app(target, **overrides)
+        overrides.update(
+            records_table=f"records-{uuid.uuid4().hex[:8]}", dynamodb_endpoint_url=moto_endpoint
+        )
+        app = make_app(target, **overrides)
+        Records(app.config["PROXY"]).create_table()
+        return app
+
+    return factory
 
 
 @pytest.fixture
