@@ -52,8 +52,9 @@ _MISCONFIGURED = re.compile(
     re.IGNORECASE,
 )
 # Operations only the `flask users` commands call, on an operator's machine with the
-# operator's credentials: the function's IAM role is not given them.
-OPERATOR_ONLY_OPERATIONS = frozenset({"DescribeUserPool", "ListUsers"})
+# operator's credentials: the function's IAM role is not given them. (DescribeUserPool is
+# not one: TOTP set-up reads the pool's name as the default MFA issuer.)
+OPERATOR_ONLY_OPERATIONS = frozenset({"ListUsers"})
 _UNREACHABLE = (
     EndpointConnectionError,
     ConnectTimeoutError,
@@ -146,6 +147,7 @@ class CognitoGateway:
         self._config = config
         self._client: CognitoIdentityProviderClient | None = None
         self._lock = threading.Lock()
+        self._pool_name: str | None = None
 
     @property
     def client(self) -> CognitoIdentityProviderClient:
@@ -280,6 +282,53 @@ class CognitoGateway:
                     ChallengeResponses=answers,
                 )
             )
+
+    def associate_software_token(
+        self, *, access_token: str | None = None, session: str | None = None
+    ) -> dict[str, Any]:
+        """Start TOTP set-up with AssociateSoftwareToken, for a signed-in user or a sign-in."""
+        with cognito_errors():
+            return dict(
+                self.client.associate_software_token(**_token_or_session(access_token, session))
+            )
+
+    def verify_software_token(
+        self,
+        code: str,
+        device_name: str | None,
+        *,
+        access_token: str | None = None,
+        session: str | None = None,
+    ) -> dict[str, Any]:
+        """Check a first TOTP code with VerifySoftwareToken (it turns the token on)."""
+        device = {} if device_name is None else {"FriendlyDeviceName": device_name}
+        with cognito_errors():
+            return dict(
+                self.client.verify_software_token(
+                    UserCode=code,
+                    **device,
+                    **_token_or_session(access_token, session),
+                )
+            )
+
+    def set_user_mfa_preference(
+        self, access_token: str, settings: dict[str, dict[str, bool]]
+    ) -> None:
+        """Enable, disable and prefer MFA factors with SetUserMFAPreference."""
+        with cognito_errors():
+            self.client.set_user_mfa_preference(
+                AccessToken=access_token,
+                **settings,  # type: ignore[arg-type]
+            )
+
+    def pool_name(self) -> str:
+        """The user pool's name, read once with DescribeUserPool and kept."""
+        if self._pool_name is None:
+            name = self.describe_user_pool().get("Name")
+            if not name:
+                raise unexpected_answer("DescribeUserPool")
+            self._pool_name = str(name)
+        return self._pool_name
 
     def refresh(self, refresh_token: str, username: str | None) -> dict[str, Any]:
         """Get new tokens with InitiateAuth, flow REFRESH_TOKEN_AUTH."""
@@ -426,6 +475,15 @@ class CognitoGateway:
             token = page.get("PaginationToken")
             if not token:
                 return
+
+
+def _token_or_session(access_token: str | None, session: str | None) -> dict[str, str]:
+    """Name the user of a TOTP call: a signed-in user's access token, or a sign-in session."""
+    if access_token is not None:
+        return {"AccessToken": access_token}
+    if session is not None:
+        return {"Session": session}
+    raise ValueError("an access token or a session is required")
 
 
 def unexpected_answer(operation: str) -> CognitoRefused:

@@ -49,6 +49,8 @@ _ORIGIN = re.compile(
 MAX_PORT = 65535
 _TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _SECRET = re.compile(r"[\x21-\x7e]+")
+# An otpauth:// label is ISSUER:ACCOUNT, so the issuer cannot hold a colon.
+_ISSUER_NAME = re.compile(r"[^:\x00-\x1f\x7f]{1,64}")
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 MAX_TOKEN_LEEWAY = 300
 MIN_SECRET = 32
@@ -90,6 +92,8 @@ class Config:
     log_level: str = "INFO"
     token_leeway_seconds: int = 0
     token_revocation_check: bool = False
+    # The issuer authenticator apps show for TOTP; None means the pool's name.
+    mfa_issuer_name: str | None = None
     # The service's own DynamoDB table (records.py) and, for emulators, its endpoint.
     records_table: str | None = None
     dynamodb_endpoint_url: str | None = None
@@ -173,6 +177,11 @@ class Config:
         if self.records_table is not None and not _TABLE.fullmatch(self.records_table):
             raise ConfigError(
                 "REVOCATION_TABLE", "not a DynamoDB table name (3-255 of A-Za-z0-9_.-)"
+            )
+        issuer = self.mfa_issuer_name
+        if issuer is not None and not _ISSUER_NAME.fullmatch(issuer):
+            raise ConfigError(
+                "MFA_ISSUER_NAME", "1 to 64 characters, no colon or control character"
             )
         if self.log_level not in _LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"one of {', '.join(sorted(_LOG_LEVELS))}")
@@ -276,6 +285,7 @@ class Config:
             log_level=(text("LOG_LEVEL") or "INFO").upper(),
             token_leeway_seconds=_integer(environ, "TOKEN_LEEWAY_SECONDS", 0),
             token_revocation_check=_flag(environ, "TOKEN_REVOCATION_CHECK", False),
+            mfa_issuer_name=text("MFA_ISSUER_NAME"),
             records_table=text("REVOCATION_TABLE"),
             dynamodb_endpoint_url=text("DYNAMODB_ENDPOINT_URL"),
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),

@@ -106,6 +106,16 @@ COGNITO_ERRORS: dict[str, CognitoErrorRule] = {
     "CodeMismatchException": CognitoErrorRule(
         400, "CodeMismatch", "Code mismatch", WRONG_CODE_DETAIL
     ),
+    # VerifySoftwareToken's wrong first code: the same mistake as any wrong code.
+    "EnableSoftwareTokenMFAException": CognitoErrorRule(
+        400, "CodeMismatch", "Code mismatch", WRONG_CODE_DETAIL
+    ),
+    "SoftwareTokenMFANotFoundException": CognitoErrorRule(
+        400,
+        "SoftwareTokenNotSetUp",
+        "Authenticator not set up",
+        "Set up and verify an authenticator app (TOTP) first.",
+    ),
     "ExpiredCodeException": CognitoErrorRule(
         400, "ExpiredCode", "Expired code", "The confirmation code has expired; ask for a new one."
     ),

@@ -180,6 +180,7 @@ CHALLENGES = (
     "EMAIL_OTP",
     "SELECT_MFA_TYPE",
     "CUSTOM_CHALLENGE",
+    "MFA_SETUP",
 )
 # What a caller may answer; USERNAME and SECRET_HASH are the proxy's to add.
 _CHALLENGE_ANSWER = re.compile(
@@ -190,6 +191,17 @@ MIN_SESSION = 20
 MAX_SESSION = 2048
 
 
+def _session(description: str) -> fields.String:
+    return _text(
+        MAX_SESSION,
+        min_length=MIN_SESSION,
+        credential=True,
+        pattern=_NO_SPACE,
+        pattern_error="Not a session.",
+        description=description,
+    )
+
+
 class ChallengeRequest(RequestSchema):
     username = _username()
     challengeName = Text(
@@ -197,24 +209,26 @@ class ChallengeRequest(RequestSchema):
         validate=validate.OneOf(CHALLENGES),
         metadata={"header": True, "credential": False, "description": "From /admin/signin."},
     )
-    session = _text(
-        MAX_SESSION,
-        min_length=MIN_SESSION,
-        credential=True,
-        pattern=_NO_SPACE,
-        pattern_error="Not a session.",
-        description="The session from /admin/signin (or the previous challenge).",
+    session = _session(
+        "The session from /admin/signin (or the previous challenge; for MFA_SETUP, the one "
+        "from /admin/challenge/totp/verify)."
     )
     responses = fields.Dict(
         keys=Text(validate=FullMatch(_CHALLENGE_ANSWER, error="Not an answer.")),
         values=Text(validate=[validate.Length(min=1, max=MAX_PASSWORD), _no_control]),
-        required=True,
-        validate=validate.Length(min=1, max=MAX_ATTRIBUTES),
+        load_default=dict,
+        validate=validate.Length(max=MAX_ATTRIBUTES),
         metadata={
             "description": 'The answers, JSON body only: {"NEW_PASSWORD": "..."}, '
-            '{"SMS_MFA_CODE": "123456"}, {"userAttributes.name": "..."}.'
+            '{"SMS_MFA_CODE": "123456"}, {"userAttributes.name": "..."}; '
+            "required, except for MFA_SETUP (whose answer is the verified session)."
         },
     )
+
+    @validates_schema
+    def _answers_given(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("responses") and data.get("challengeName") != "MFA_SETUP":
+            raise ValidationError("Missing data for required field.", "responses")
 
 
 class RefreshRequest(RequestSchema):
@@ -345,6 +359,40 @@ class DeepHealthResponse(HealthResponse):
 VERIFIABLE_ATTRIBUTES = ("email", "phone_number")
 _SIX_DIGITS = re.compile(r"^[0-9]{6}$")
 
+# --- The signed-in user's own account, part MFA (issue 10): TOTP set-up and preferences ---
+
+MAX_DEVICE_NAME = 64
+MFA_FACTORS = ("totp", "sms", "email")
+
+
+def _totp_code() -> fields.String:
+    return _text(
+        6,
+        min_length=6,
+        credential=True,
+        pattern=_SIX_DIGITS,
+        pattern_error="Must be 6 digits.",
+        description="The 6-digit code the authenticator app shows now.",
+    )
+
+
+def _device_name() -> fields.String:
+    return _text(
+        MAX_DEVICE_NAME,
+        required=False,
+        description="A name for the authenticator, such as 'phone' (optional).",
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing that merely looks like one ("true", 1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        # Not truthy={True}: 1 == True, so a set of True would take 1 too.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
 
 class AccessTokenRequest(RequestSchema):
     accessToken = _jwt("An access token from sign-in (or Authorization: Bearer).")
@@ -390,3 +438,66 @@ class UserResponse(Schema):
         metadata={"description": "With an id token; null with an access token (GetUser)."},
     )
     enabled = fields.Boolean(required=True)
+
+
+class TotpVerifyRequest(AccessTokenRequest):
+    code = _totp_code()
+    deviceName = _device_name()
+
+
+class ChallengeTotpRequest(RequestSchema):
+    session = _session("The MFA_SETUP challenge's session from /admin/signin.")
+    username = _username(required=False)
+
+
+class ChallengeTotpVerifyRequest(RequestSchema):
+    session = _session("The session from /admin/challenge/totp.")
+    code = _totp_code()
+    deviceName = _device_name()
+
+
+class MfaFactor(RequestSchema):
+    enabled = StrictBoolean(required=True, metadata={"description": "Turn the factor on or off."})
+    preferred = StrictBoolean(
+        load_default=False, metadata={"description": "Ask for this factor first at sign-in."}
+    )
+
+    @validates_schema
+    def _preferred_is_enabled(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("preferred") and not data.get("enabled"):
+            raise ValidationError("A preferred factor must be enabled.", "preferred")
+
+
+class MfaPreferenceRequest(AccessTokenRequest):
+    totp = fields.Nested(MfaFactor, metadata={"description": "The authenticator app (TOTP)."})
+    sms = fields.Nested(MfaFactor, metadata={"description": "Codes by SMS."})
+    email = fields.Nested(MfaFactor, metadata={"description": "Codes by email."})
+
+    @validates_schema
+    def _one_preferred(self, data: dict[str, Any], **_: Any) -> None:
+        given = [name for name in MFA_FACTORS if name in data]
+        if not given:
+            raise ValidationError("Give at least one of totp, sms, email.", "_schema")
+        if sum(1 for name in given if data[name]["preferred"]) > 1:
+            raise ValidationError("At most one factor can be preferred.", "_schema")
+
+
+class TotpSetupResponse(Schema):
+    secretCode = fields.String(required=True)
+    otpauthUri = fields.String(required=True)
+    qrSvg = fields.String(required=True)
+
+
+class ChallengeTotpResponse(TotpSetupResponse):
+    session = fields.String(required=True)
+
+
+class TotpVerifyResponse(Schema):
+    status = fields.String(required=True)
+
+
+class ChallengeTotpVerifyResponse(TotpVerifyResponse):
+    session = fields.String(required=True)
+
+
+MfaSettingsResponse = MfaSettings  # PUT /user/mfa answers the same shape as GET /user's `mfa`

@@ -34,6 +34,8 @@ EXPECTED: dict[str, tuple[int, str, bool, bool]] = {
     "AliasExistsException": (409, "AliasExists", False, False),
     "CodeMismatchException": (400, "CodeMismatch", False, False),
     "ExpiredCodeException": (400, "ExpiredCode", False, False),
+    "EnableSoftwareTokenMFAException": (400, "CodeMismatch", False, False),
+    "SoftwareTokenMFANotFoundException": (400, "SoftwareTokenNotSetUp", False, False),
     "InvalidPasswordException": (400, "InvalidPassword", False, True),
     "InvalidParameterException": (400, "ValidationFailed", False, True),
     "UserLambdaValidationException": (400, "ValidationFailed", False, False),

@@ -52,10 +52,13 @@ CASES: Counter[str] = Counter()
 
 def _answer_like_cognito(cognito: Any, pool: Pool) -> Any:
     """Answer the calls moto gets wrong as Cognito does (stubbed): ResendConfirmationCode
-    is not implemented by moto, and ConfirmForgotPassword for an unknown user is
-    ResourceNotFound there but UserNotFound in Cognito."""
+    is not implemented by moto, ConfirmForgotPassword for an unknown user is
+    ResourceNotFound there but UserNotFound in Cognito, and so is VerifySoftwareToken with
+    an unknown session (NotAuthorized in Cognito; the fuzzer's sessions are all unknown)."""
 
     def handler(model: Any, params: dict[str, Any], **_: Any) -> Any:
+        if model.name == "VerifySoftwareToken" and "Session" in json.loads(params["body"]):
+            return error_answer("NotAuthorizedException", "Invalid session for the user.")
         if model.name not in ("ResendConfirmationCode", "ConfirmForgotPassword"):
             return None
         username = json.loads(params["body"])["Username"]

@@ -25,8 +25,7 @@ from proxy_app.records import Records
 
 LEGACY_PASSWORD = "Legacy-Passw0rd!"
 QUERY = (
-    "SELECT password_hash, email, email_verified, given_name FROM users "
-    "WHERE username = :username"
+    "SELECT password_hash, email, email_verified, given_name FROM users WHERE username = :username"
 )
 
 
@@ -61,9 +60,7 @@ def store(tmp_path: Path) -> LegacyStore:
 
 
 @pytest.fixture
-def migrating(
-    make_app: Callable[..., Flask], store: LegacyStore, table: str, pool: Pool
-) -> Flask:
+def migrating(make_app: Callable[..., Flask], store: LegacyStore, table: str, pool: Pool) -> Flask:
     return make_app(
         legacy_database_url=store.url,
         legacy_user_query=QUERY,
@@ -181,9 +178,7 @@ class TestOnlyUsersWithoutAPasswordAreMigrated:
         # The password set in Cognito still works; the legacy one was never set.
         assert _sign_in(migrating, username, PASSWORD).status_code == 200
 
-    def test_a_user_only_in_cognito_signs_in_as_ever(
-        self, migrating: Flask, user: User
-    ) -> None:
+    def test_a_user_only_in_cognito_signs_in_as_ever(self, migrating: Flask, user: User) -> None:
         assert _sign_in(migrating, user.username, user.password).status_code == 200
         problem(_sign_in(migrating, user.username, "Wr0ng-Passw0rd!"), 401, "NotAuthorized")
 
@@ -300,4 +295,3 @@ class TestRobustness:
         with sqlite3.connect(store.path) as db:
             for (password_hash,) in db.execute("SELECT password_hash FROM users"):
                 assert password_hash not in logged
-

@@ -25,6 +25,11 @@ ROUTES = {
     ("/token/revoke", "post"),
     ("/user/attribute/verification-code", "post"),
     ("/user/attribute/verify", "post"),
+    ("/user/mfa/totp", "post"),
+    ("/user/mfa/totp/verify", "post"),
+    ("/user/mfa", "put"),
+    ("/admin/challenge/totp", "post"),
+    ("/admin/challenge/totp/verify", "post"),
 }
 
 

@@ -1,4 +1,4 @@
-"""The API's blueprints: auth, password, token, user, account, and meta (health, OpenAPI)."""
+"""The API's blueprints: auth, password, token, user, account, mfa, and meta (health, OpenAPI)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ def register_blueprints(app: Flask) -> None:
     from proxy_app.routes.account import account
     from proxy_app.routes.auth import auth
     from proxy_app.routes.meta import meta
+    from proxy_app.routes.mfa import mfa
     from proxy_app.routes.password import password
     from proxy_app.routes.token import token
     from proxy_app.routes.user import user
 
-    for blueprint in (auth, password, token, user, account, meta):
+    for blueprint in (auth, password, token, user, account, mfa, meta):
         app.register_blueprint(blueprint)

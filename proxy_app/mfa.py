@@ -1,0 +1,58 @@
+"""TOTP set-up for authenticator apps: the otpauth:// URI, its QR code, and MFA settings."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import segno
+
+# Cognito's names for the factors, and the API's.
+FACTOR_NAMES = {"SOFTWARE_TOKEN_MFA": "totp", "SMS_MFA": "sms", "EMAIL_OTP": "email"}
+# SetUserMFAPreference's parameter for each of the API's factors.
+FACTOR_SETTINGS = {
+    "totp": "SoftwareTokenMfaSettings",
+    "sms": "SMSMfaSettings",
+    "email": "EmailMfaSettings",
+}
+
+
+def otpauth_uri(issuer: str, account: str | None, secret: str) -> str:
+    """Build the Key URI authenticator apps read: otpauth://totp/ISSUER:ACCOUNT?secret=..."""
+    label = quote(issuer, safe="")
+    if account:
+        label = f"{label}:{quote(account, safe='@')}"
+    query = urlencode({"secret": secret, "issuer": issuer}, quote_via=quote)
+    return f"otpauth://totp/{label}?{query}"
+
+
+def qr_svg(uri: str) -> str:
+    """Draw the URI as a QR code, an SVG document of its own."""
+    out = io.BytesIO()
+    # Error correction M: a phone camera reads it from a screen, with room for glare.
+    segno.make(uri, error="m", micro=False).save(out, kind="svg", scale=4, xmldecl=False)
+    return out.getvalue().decode("utf-8")
+
+
+def totp_setup(issuer: str, account: str | None, secret: str) -> dict[str, str]:
+    """The body of a TOTP set-up answer: the secret, its URI and the URI's QR code."""
+    uri = otpauth_uri(issuer, account, secret)
+    return {"secretCode": secret, "otpauthUri": uri, "qrSvg": qr_svg(uri)}
+
+
+def preference_settings(factors: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+    """Translate the API's factors into SetUserMFAPreference's parameters."""
+    return {
+        FACTOR_SETTINGS[name]: {"Enabled": factor["enabled"], "PreferredMfa": factor["preferred"]}
+        for name, factor in factors.items()
+    }
+
+
+def mfa_settings(user: dict[str, Any]) -> dict[str, Any]:
+    """Read a GetUser answer's MFA settings under the API's factor names."""
+    enabled = [
+        FACTOR_NAMES[name] for name in user.get("UserMFASettingList") or [] if name in FACTOR_NAMES
+    ]
+    preferred = FACTOR_NAMES.get(user.get("PreferredMfaSetting") or "")
+    return {"enabled": enabled, "preferred": preferred}
