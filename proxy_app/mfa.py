@@ -6,8 +6,6 @@ import io
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import segno
-
 # Cognito's names for the factors, and the API's.
 FACTOR_NAMES = {"SOFTWARE_TOKEN_MFA": "totp", "SMS_MFA": "sms", "EMAIL_OTP": "email"}
 # SetUserMFAPreference's parameter for each of the API's factors.
@@ -31,6 +29,8 @@ def qr_svg(uri: str) -> str:
     """Draw the URI as a QR code, an SVG document of its own."""
     out = io.BytesIO()
     # Error correction M: a phone camera reads it from a screen, with room for glare.
+    import segno  # only for TOTP set-up: the cold start does not load it
+
     segno.make(uri, error="m", micro=False).save(out, kind="svg", scale=4, xmldecl=False)
     return out.getvalue().decode("utf-8")
 
