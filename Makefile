@@ -16,8 +16,8 @@ run: $(STAMP)  ## serve on 127.0.0.1:5000 (local mode when COGNITO_USER_POOL_ID 
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
-	$(BIN)/ruff check proxy_app tests bench wsgi.py triggers.py
-	$(BIN)/mypy proxy_app wsgi.py triggers.py
+	$(BIN)/ruff check proxy_app local_cognito tests bench wsgi.py triggers.py
+	$(BIN)/mypy proxy_app local_cognito wsgi.py triggers.py
 
 test: lint  ## ruff, mypy, then the test suite
 	$(BIN)/pytest

@@ -23,6 +23,7 @@ from proxy_app.schemas import header_fields
 from proxy_app.tokens import TokenVerifier
 
 if TYPE_CHECKING:
+    from local_cognito import Emulator
     from proxy_app.migration import Migration
     from proxy_app.records import Records
 
@@ -57,12 +58,18 @@ def create_app(config: Config | None = None) -> Flask:
         config.validate()
     configure_logging(config.log_level)
     local_mode = config.local_mode
+    local: Emulator | None = None
     if local_mode:
-        from proxy_app.local import local_config, print_banner, start_local_cognito
+        from proxy_app.local import local_config, print_banner, record_state, start_local_cognito
 
         local = start_local_cognito(config)
         config = local_config(config, local)
-        print_banner(local, allow_remote=config.local_mode_allow_remote)
+        print_banner(
+            local,
+            allow_remote=config.local_mode_allow_remote,
+            accept_any_code=config.local_accept_any_code,
+            state_file=record_state(config),
+        )
     if config.autoconfirm_user:
         _say_how_autoconfirm_works(config)
 
@@ -76,6 +83,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["migration"] = _migration(config, gateway, records)
     register_error_handlers(app)
     register_blueprints(app)
+    if local is not None:
+        from proxy_app.routes.local import register_local_routes
+
+        register_local_routes(app, local.codes)
     if not config.in_lambda:
         # `flask users` runs on an operator's machine, never in Lambda: the cold start
         # does not pay for loading it (about 10 ms).

@@ -103,6 +103,8 @@ class Config:
     jwks_total_timeout: float = 3.0
     in_lambda: bool = False
     local_mode_allow_remote: bool = False
+    # Local mode only: accept any confirmation code (the emulator checks them otherwise).
+    local_accept_any_code: bool = False
     # Set only by local mode: fixed credentials for the embedded emulator.
     static_credentials: tuple[str, str] | None = field(default=None, repr=False)
     # The legacy user store (README "Migration from a legacy user store"); off when unset.
@@ -290,6 +292,7 @@ class Config:
             dynamodb_endpoint_url=text("DYNAMODB_ENDPOINT_URL"),
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
             local_mode_allow_remote=_flag(environ, "LOCAL_MODE_ALLOW_REMOTE", False),
+            local_accept_any_code=_flag(environ, "LOCAL_ACCEPT_ANY_CODE", False),
             **_legacy_fields(environ),
         )
         config.validate()

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from moto.server import ThreadedMotoServer
 
+from local_cognito import CodeBook, RunningServer, serve
 from proxy_app import create_app
 from proxy_app.config import Config
 
@@ -55,13 +56,15 @@ def scrubbed(name: str) -> bool:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def aws_environment() -> Iterator[None]:
-    """Fake credentials and nothing of the developer's shell: nothing can reach real AWS."""
+def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fake credentials and nothing of the developer's shell: nothing can reach real AWS.
+    Local-mode apps write their state file in a temporary folder, not in the work tree."""
     patch = pytest.MonkeyPatch()
     for name in [name for name in os.environ if scrubbed(name)]:
         patch.delenv(name)
     for name, value in FAKE_AWS.items():
         patch.setenv(name, value)
+    patch.setenv("LOCAL_STATE_FILE", str(tmp_path_factory.mktemp("local-state") / "local.json"))
     yield
     patch.undo()
 
@@ -74,6 +77,27 @@ def moto_endpoint(aws_environment: None) -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator(aws_environment: None) -> Iterator[RunningServer]:
+    """The local emulator (moto behind local_cognito's differences, which answer the calls
+    moto lacks), accepting any code: for tests of routes that need those calls."""
+    server = serve(CodeBook(accept_any=True, announce=lambda line: None))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator_cognito(emulator: RunningServer) -> Any:
+    """A boto3 client on the local emulator, for a test's own setup and checks."""
+    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=emulator.endpoint_url)
+
+
+@pytest.fixture(scope="session")
+def emulator_pool(emulator_cognito: Any, emulator: RunningServer) -> Pool:
+    """A pool (app client without a secret) reached through the local emulator."""
+    return _create_pool(emulator_cognito, emulator.endpoint_url, secret=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """The signed-in user's own account: GET /user, /password/change, /signout, /token/revoke,
-attribute verification. Over moto's server; moto lacks RevokeToken and the attribute
-verification calls, so the tests teach them as local mode does (proxy_app.local)."""
+attribute verification. Over the local emulator (moto behind local_cognito, which answers
+RevokeToken and the attribute verification calls moto lacks), accepting any code."""
 
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ from botocore.stub import ANY, Stubber
 from conftest import PASSWORD, Pool, User, problem, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
-
-from proxy_app.local import teach_emulator
+from on_emulator import (  # noqa: F401 - fixtures: this module runs over the local emulator
+    cognito_on_emulator,
+    pool_on_emulator,
+)
 
 NEW_PASSWORD = "N3w-Passw0rd!"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def taught_emulator() -> None:
-    teach_emulator()
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -184,9 +184,12 @@ class TestZip:
             "botocore/",
             "s3transfer/",
             "conftest",
+            # The local emulator (moto behind local_cognito) is for local mode only.
+            "local_cognito/",
         )
         found = sorted({n for n in package.names if n.startswith(forbidden)})
         assert found == []
+        assert "proxy_app/local.py" in package.names  # its lazy import never runs in Lambda
         top_level = {name.split("/")[0] for name in package.names}
         assert not any(name.startswith(("moto-", "pytest-", "boto3-")) for name in top_level)
 

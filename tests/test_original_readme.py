@@ -1,7 +1,8 @@
 """The original service's README, curl for curl, over real HTTP against local mode.
 
 Each request is sent as curl sends it (`curl -XPOST URL --header "name: value"`): no body,
-no Content-Type, header names exactly as the original README writes them.
+no Content-Type, header names exactly as the original README writes them. Local mode checks
+codes as Cognito does: CONFIRMATION_CODE is the code it printed, read from /local/codes.
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ def curl(server: tuple[str, int], method: str, path: str, *headers: str) -> tupl
     return response.status, json.loads(raw) if raw else None
 
 
+def sent_code(server: tuple[str, int], purpose: str) -> str:
+    """The code local mode "sent" (and printed): the README's CONFIRMATION_CODE."""
+    status, body = curl(server, "GET", f"/local/codes?username={SAMPLE_EMAIL}")
+    assert status == 200, body
+    codes = [c["code"] for c in body["codes"] if c["purpose"] == purpose]
+    assert codes, body
+    return str(codes[0])
+
+
 @pytest.mark.parametrize("stage", ["/Prod", ""], ids=["original-base-url", "no-stage"])
 def test_the_original_readme_flow(local_server: tuple[str, int], stage: str) -> None:
     s = local_server
@@ -67,7 +77,7 @@ def test_the_original_readme_flow(local_server: tuple[str, int], stage: str) -> 
         "POST",
         stage + "/confirmsignup",
         f"username: {SAMPLE_EMAIL}",
-        "confirmationCode: CONFIRMATION_CODE",
+        f"confirmationCode: {sent_code(s, 'signup')}",
     )
     assert (status, body) == (200, {"confirmed": True})
 
@@ -100,7 +110,7 @@ def test_the_original_readme_flow(local_server: tuple[str, int], stage: str) -> 
         stage + "/password/confirm",
         f"username: {SAMPLE_EMAIL}",
         f"password: {SAMPLE_PASSWORD}",
-        "confirmationCode: CONFIRMATION_CODE",
+        f"confirmationCode: {sent_code(s, 'password_reset')}",
     )
     assert (status, body) == (200, {"passwordReset": True})
 

@@ -12,14 +12,12 @@ import pytest
 from conftest import Pool, User, problem, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
+from on_emulator import (  # noqa: F401 - fixtures: this module runs over the local emulator
+    cognito_on_emulator,
+    pool_on_emulator,
+)
 
-from proxy_app.local import teach_emulator
 from proxy_app.records import Records
-
-
-@pytest.fixture(autouse=True, scope="module")
-def taught_emulator() -> None:
-    teach_emulator()
 
 
 @pytest.fixture
