@@ -30,7 +30,28 @@ _STATUS_TEXT = {
     503: "Cognito unavailable",
 }
 COMMON_ERRORS = (400, 413, 415, 429, 500, 502, 503)
-HEADER_FIELD_NOTE = "Required: in the JSON body or as the request header of the same name."
+DESCRIPTION = (
+    "A plain HTTP API in front of an Amazon Cognito user pool.\n\n"
+    "Each request member may instead come as the request header of the same name (the "
+    "original service's way; header names are case-insensitive, values UTF-8). A member "
+    "the body schema requires is required in one of the two places; given in both, the "
+    "values must be equal. Unknown members are refused, and a body over 16 KiB is 413."
+)
+BODY_NOTE = (
+    "Members as a JSON object. Each string member may instead come as the request header "
+    "of the same name (see the header parameters); the body is then optional."
+)
+HEADER_NOTE = (
+    "Alternative to the JSON member `{name}` (required in one of the two places when the "
+    "body schema requires it); if both are given they must be equal."
+)
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "An access token from sign-in. Alternatives: the accessToken (or, where "
+    "the route takes one, idToken) member or header; send one token only.",
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +95,12 @@ def documented(
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    """Build the OpenAPI document of every documented route of the app."""
+    """Build the OpenAPI document of every documented route of the app.
+
+    The document states the rules the app enforces with its configuration: the attributes
+    WRITABLE_ATTRIBUTES lets a user set, and the credential headers only where
+    ACCEPT_CREDENTIAL_HEADERS takes them.
+    """
     from apispec import APISpec
     from apispec.ext.marshmallow import MarshmallowPlugin
 
@@ -85,9 +111,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
         version=VERSION,
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "A plain HTTP API in front of an Amazon Cognito user pool."},
+        info={"description": DESCRIPTION},
     )
     spec.components.schema("Problem", schema=Problem)
+    spec.components.security_scheme("bearer", BEARER)
     requests: dict[tuple[str, str], type[Schema]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions[rule.endpoint]
@@ -103,27 +130,95 @@ def build_spec(app: Flask) -> dict[str, Any]:
             for method in methods:
                 requests[rule.rule, method.lower()] = operation.request
     document = spec.to_dict()
+    config = app.config["PROXY"]
+    components = document["components"]["schemas"]
+    for schema_class in _with_nested(set(requests.values())):
+        _document_rules(components[_component_name(schema_class)], schema_class, config)
     for (path, method), schema_class in requests.items():
-        _header_fields_optional_in_body(document, path, method, schema_class)
+        operation_document = document["paths"][path][method]
+        _document_inputs(operation_document, components, schema_class, config)
     return document
 
 
-def _header_fields_optional_in_body(
-    document: dict[str, Any], path: str, method: str, schema_class: type[Schema]
+def _with_nested(schema_classes: set[type[Schema]]) -> set[type[Schema]]:
+    """The request schemas and the schemas nested in them."""
+    from marshmallow import fields
+
+    found = set(schema_classes)
+    for schema_class in schema_classes:
+        for field in schema_class().fields.values():
+            if isinstance(field, fields.Nested) and isinstance(field.nested, type):
+                found.add(field.nested)
+    return found
+
+
+def _component_name(schema_class: type[Schema]) -> str:
+    name = schema_class.__name__
+    return name[: -len("Schema")] if name.endswith("Schema") else name
+
+
+def _document_rules(component: dict[str, Any], schema_class: type[Schema], config: Any) -> None:
+    """Add what marshmallow cannot tell apispec: names the configuration allows, and rules
+    that join members (the schema class's OPENAPI_RULES)."""
+    from proxy_app.schemas import ANSWER_NAMES
+
+    writable = sorted(config.writable_attributes)
+    for name, field in schema_class().fields.items():
+        prop = component["properties"][name]
+        if prop.get("type") == "object":
+            # apispec gives a Length validator of a Dict as a string's minLength/maxLength.
+            for length, count in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
+                if length in prop:
+                    prop[count] = prop.pop(length)
+        names = field.metadata.get("names")
+        if names == "writable":
+            prop["enum"] = writable
+        elif names in ("writable-keys", "answer-keys"):
+            values = prop.pop("additionalProperties", {"type": "string"})
+            keys = (
+                writable
+                if names == "writable-keys"
+                else [*ANSWER_NAMES, *(f"userAttributes.{a}" for a in writable)]
+            )
+            prop["properties"] = {key: dict(values) for key in keys}
+            prop["additionalProperties"] = False
+    component.update(getattr(schema_class, "OPENAPI_RULES", {}))
+
+
+def _document_inputs(
+    operation: dict[str, Any],
+    components: dict[str, Any],
+    schema_class: type[Schema],
+    config: Any,
 ) -> None:
-    """A field that may come as a header is not required in the body: say so instead."""
-    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
-    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
-    component = document["components"]["schemas"][name]
-    required = component.pop("required", [])
-    in_headers = {n for n, f in schema_class().fields.items() if f.metadata.get("header")}
-    body_only = [n for n in required if n not in in_headers]
-    if body_only:
-        component["required"] = body_only
-    for field_name in required:
-        if field_name in in_headers:
-            prop = component["properties"][field_name]
-            prop["description"] = f"{prop.get('description', '')} {HEADER_FIELD_NOTE}".strip()
+    """Document where each member may come from: the JSON body (whose schema lists the
+    required ones), or the request header of the same name, the original service's way."""
+    component = components[_component_name(schema_class)]
+    fields = schema_class().fields
+    # Not required: the members may all come as headers instead.
+    operation["requestBody"]["required"] = False
+    parameters = operation.setdefault("parameters", [])
+    for name, field in fields.items():
+        if not field.metadata.get("header"):
+            continue
+        if field.metadata.get("credential") and not config.accept_credential_headers:
+            continue
+        schema = {k: v for k, v in component["properties"][name].items() if k != "description"}
+        parameters.append(
+            {
+                "name": name,
+                "in": "header",
+                "required": False,
+                "description": f"{HEADER_NOTE.format(name=name)} "
+                f"{field.metadata.get('description', '')}".strip(),
+                "schema": schema,
+            }
+        )
+    if not parameters:
+        del operation["parameters"]
+    if "accessToken" in fields:
+        # One of: Authorization: Bearer, the accessToken or idToken member or header.
+        operation["security"] = [{"bearer": []}, {}]
 
 
 def _operation(operation: Operation) -> dict[str, Any]:
@@ -149,28 +244,8 @@ def _operation(operation: Operation) -> dict[str, Any]:
     if operation.parameters:
         result["parameters"] = list(operation.parameters)
     if operation.request is not None:
-        result["parameters"] = result.get("parameters", []) + _header_parameters(operation.request)
         result["requestBody"] = {
-            "required": False,
-            "description": "Fields as a JSON object; each string field may instead be sent "
-            "as a request header of the same name (the original service's way).",
+            "description": BODY_NOTE,
             "content": {"application/json": {"schema": operation.request}},
         }
     return result
-
-
-def _header_parameters(schema_class: type[Schema]) -> list[dict[str, Any]]:
-    parameters = []
-    for name, field in schema_class().fields.items():
-        if not field.metadata.get("header"):
-            continue
-        parameters.append(
-            {
-                "name": name,
-                "in": "header",
-                "required": False,
-                "description": field.metadata.get("description", ""),
-                "schema": {"type": "string"},
-            }
-        )
-    return parameters

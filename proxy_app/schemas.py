@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Lone surrogates: JSON's "\ud800" escape decodes to one, and it cannot be encoded as
 # UTF-8 (SECRET_HASH, boto3, logs); valid pairs are joined into one code point already.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_NO_SPACE = re.compile(r"^\S+$")
+# Character classes spelled out, without shorthands such as \s: the OpenAPI document shows
+# these patterns, and ECMA-262 (its regex dialect) and Python would read \s differently.
+_CONTROLS = r"\x00-\x1f\x7f"
+_CONTROLS_BUT_LINES = r"\x00-\x08\x0b-\x1f\x7f"
+_SPACES = (
+    r"\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # Python's \s, less controls
+)
+_TEXT = re.compile(rf"^[^{_CONTROLS}]*$")
+_TEXT_LINES = re.compile(rf"^[^{_CONTROLS_BUT_LINES}]*$")
+_NO_SPACE = re.compile(rf"^[^{_CONTROLS}{_SPACES}]+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9._=+/-]+$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_:.-]+$")
+_CONTROL_ERROR = "Must not contain control characters."
 
 MAX_USERNAME = 128
 MAX_PASSWORD = 256
@@ -53,14 +61,8 @@ class FullMatch(validate.Regexp):
         return value
 
 
-def _no_control(value: str) -> None:
-    if _CONTROL.search(value):
-        raise ValidationError("Must not contain control characters.")
-
-
-def _no_control_but_lines(value: str) -> None:
-    if _CONTROL_BUT_LINES.search(value):
-        raise ValidationError("Must not contain control characters.")
+def _no_control(allow_lines: bool = False) -> FullMatch:
+    return FullMatch(_TEXT_LINES if allow_lines else _TEXT, error=_CONTROL_ERROR)
 
 
 def _text(
@@ -73,17 +75,22 @@ def _text(
     pattern_error: str = "Has characters that are not allowed.",
     allow_lines: bool = False,
     description: str = "",
+    names: str | None = None,
 ) -> fields.String:
-    """A string field that may also arrive as a request header of the same name."""
+    """A string field that may also arrive as a request header of the same name.
+
+    Its one pattern says which characters it takes (no control characters, whatever
+    else), so that the OpenAPI document shows every rule.
+    """
     validators: list[Any] = [validate.Length(min=min_length, max=max_length)]
-    validators.append(_no_control_but_lines if allow_lines else _no_control)
-    if pattern is not None:
+    if pattern is None:
+        validators.append(_no_control(allow_lines))
+    else:
         validators.append(FullMatch(pattern, error=pattern_error))
-    return Text(
-        required=required,
-        validate=validators,
-        metadata={"header": True, "credential": credential, "description": description},
-    )
+    metadata = {"header": True, "credential": credential, "description": description}
+    if names is not None:
+        metadata["names"] = names  # the OpenAPI document lists the names the app allows
+    return Text(required=required, validate=validators, metadata=metadata)
 
 
 def _username(required: bool = True) -> fields.String:
@@ -120,7 +127,13 @@ def _jwt(description: str) -> fields.String:
 
 
 class RequestSchema(Schema):
-    """Base of request schemas: unknown members are refused."""
+    """Base of request schemas: unknown members are refused.
+
+    OPENAPI_RULES are JSON Schema keywords the OpenAPI document adds to the schema, for
+    the rules that join members, which the schema's validators enforce.
+    """
+
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {}
 
     class Meta:
         unknown = RAISE
@@ -144,19 +157,21 @@ class SignUpRequest(RequestSchema):
     password = _password("The new user's password; the pool's policy applies.")
     attributes = fields.Dict(
         keys=Text(validate=[validate.Length(min=1, max=MAX_ATTRIBUTE_NAME)]),
-        values=Text(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE)]),
+        values=Text(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE), _no_control(True)]),
         validate=validate.Length(max=MAX_ATTRIBUTES),
         load_default=dict,
-        metadata={"description": 'User attributes, such as {"email": "..."} (JSON body only).'},
+        metadata={
+            "description": 'User attributes, such as {"email": "..."} (JSON body only); '
+            "those WRITABLE_ATTRIBUTES lists.",
+            "names": "writable-keys",
+        },
     )
 
     @validates_schema
     def _attribute_names(self, data: dict[str, Any], **_: Any) -> None:
-        for name, value in data.get("attributes", {}).items():
+        for name in data.get("attributes", {}):
             if not _ATTRIBUTE_NAME.fullmatch(name):
                 raise ValidationError(f"Not an attribute name: {name[:40]!r}.", "attributes")
-            if _CONTROL_BUT_LINES.search(value):
-                raise ValidationError(f"{name}: must not contain control characters.", "attributes")
 
 
 class ConfirmSignUpRequest(RequestSchema):
@@ -183,9 +198,16 @@ CHALLENGES = (
     "MFA_SETUP",
 )
 # What a caller may answer; USERNAME and SECRET_HASH are the proxy's to add.
+ANSWER_NAMES = (
+    "NEW_PASSWORD",
+    "SMS_MFA_CODE",
+    "SOFTWARE_TOKEN_MFA_CODE",
+    "EMAIL_OTP_CODE",
+    "MFA_TYPE",
+    "ANSWER",
+)
 _CHALLENGE_ANSWER = re.compile(
-    r"^(NEW_PASSWORD|SMS_MFA_CODE|SOFTWARE_TOKEN_MFA_CODE|EMAIL_OTP_CODE|MFA_TYPE|ANSWER"
-    r"|userAttributes\.[A-Za-z0-9_:.-]{1,32})$"
+    rf"^({'|'.join(ANSWER_NAMES)}|userAttributes\.[A-Za-z0-9_:.-]{{1,32}})$"
 )
 MIN_SESSION = 20
 MAX_SESSION = 2048
@@ -215,15 +237,23 @@ class ChallengeRequest(RequestSchema):
     )
     responses = fields.Dict(
         keys=Text(validate=FullMatch(_CHALLENGE_ANSWER, error="Not an answer.")),
-        values=Text(validate=[validate.Length(min=1, max=MAX_PASSWORD), _no_control]),
+        values=Text(validate=[validate.Length(min=1, max=MAX_PASSWORD), _no_control()]),
         load_default=dict,
         validate=validate.Length(max=MAX_ATTRIBUTES),
         metadata={
             "description": 'The answers, JSON body only: {"NEW_PASSWORD": "..."}, '
             '{"SMS_MFA_CODE": "123456"}, {"userAttributes.name": "..."}; '
-            "required, except for MFA_SETUP (whose answer is the verified session)."
+            "required, except for MFA_SETUP (whose answer is the verified session); "
+            "userAttributes.NAME for the attributes WRITABLE_ATTRIBUTES lists.",
+            "names": "answer-keys",
         },
     )
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"challengeName": {"enum": ["MFA_SETUP"]}}},
+            {"required": ["responses"], "properties": {"responses": {"minProperties": 1}}},
+        ]
+    }
 
     @validates_schema
     def _answers_given(self, data: dict[str, Any], **_: Any) -> None:
@@ -245,6 +275,7 @@ class RefreshRequest(RequestSchema):
 class TokenRequest(RequestSchema):
     idToken = _jwt("An id token from sign-in.")
     accessToken = _jwt("An access token from sign-in (or Authorization: Bearer).")
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {"not": {"required": ["idToken", "accessToken"]}}
 
 
 class UpdateAttributeRequest(TokenRequest):
@@ -252,7 +283,8 @@ class UpdateAttributeRequest(TokenRequest):
         MAX_ATTRIBUTE_NAME,
         pattern=_ATTRIBUTE_NAME,
         pattern_error="Not an attribute name.",
-        description="The attribute to set, such as name.",
+        description="The attribute to set, such as name: one WRITABLE_ATTRIBUTES lists.",
+        names="writable",
     )
     attributeValue = _text(MAX_ATTRIBUTE_VALUE, allow_lines=True, description="Its new value.")
 
@@ -462,6 +494,13 @@ class MfaFactor(RequestSchema):
         load_default=False, metadata={"description": "Ask for this factor first at sign-in."}
     )
 
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "not": {
+            "required": ["enabled", "preferred"],
+            "properties": {"enabled": {"enum": [False]}, "preferred": {"enum": [True]}},
+        }
+    }
+
     @validates_schema
     def _preferred_is_enabled(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("preferred") and not data.get("enabled"):
@@ -472,6 +511,24 @@ class MfaPreferenceRequest(AccessTokenRequest):
     totp = fields.Nested(MfaFactor, metadata={"description": "The authenticator app (TOTP)."})
     sms = fields.Nested(MfaFactor, metadata={"description": "Codes by SMS."})
     email = fields.Nested(MfaFactor, metadata={"description": "Codes by email."})
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": [name]} for name in MFA_FACTORS],
+        "not": {
+            "anyOf": [
+                {
+                    "required": [first, second],
+                    "properties": {
+                        name: {
+                            "required": ["preferred"],
+                            "properties": {"preferred": {"enum": [True]}},
+                        }
+                        for name in (first, second)
+                    },
+                }
+                for first, second in (("totp", "sms"), ("totp", "email"), ("sms", "email"))
+            ]
+        },
+    }
 
     @validates_schema
     def _one_preferred(self, data: dict[str, Any], **_: Any) -> None:

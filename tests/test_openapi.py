@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
+
 from flask import Flask
 from flask.testing import FlaskClient
+
+from proxy_app import create_app
+from proxy_app.config import Config
+from proxy_app.schemas import SignUpRequest
 
 ROUTES = {
     ("/signup", "post"),
@@ -52,14 +60,66 @@ def test_documents_every_route(client: FlaskClient, app: Flask) -> None:
 def test_request_and_response_schemas_come_from_marshmallow(client: FlaskClient) -> None:
     spec = client.get("/openapi.json").json
     schemas = spec["components"]["schemas"]
-    # username and password may come as headers instead, so the body does not require them.
-    assert "required" not in schemas["SignUpRequest"]
-    assert "header" in schemas["SignUpRequest"]["properties"]["password"]["description"]
+    assert sorted(schemas["SignUpRequest"]["required"]) == ["password", "username"]
     assert schemas["SignUpRequest"]["properties"]["username"]["maxLength"] == 128
     assert schemas["SignUpRequest"]["additionalProperties"] is False
     signin = spec["paths"]["/admin/signin"]["post"]
-    headers = {p["name"] for p in signin["parameters"] if p["in"] == "header"}
-    assert headers == {"username", "password"}
+    # The members may all come as headers instead, so the body itself is optional.
+    assert signin["requestBody"]["required"] is False
+    headers = {p["name"]: p for p in signin["parameters"] if p["in"] == "header"}
+    assert set(headers) == {"username", "password"}
+    assert headers["username"]["required"] is False
+    assert "Alternative to the JSON member" in headers["username"]["description"]
+    body_username = dict(schemas["SignInRequest"]["properties"]["username"])
+    body_username.pop("description")
+    assert headers["username"]["schema"] == body_username
     assert set(signin["responses"]) >= {"200", "400", "401", "429", "502", "503"}
     problem = signin["responses"]["401"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_patterns_read_the_same_in_python_and_ecma() -> None:
+    # No shorthand class (\\s, \\d, \\w): Python and ECMA-262 give them different sets.
+    spec = (
+        create_app(
+            Config(user_pool_id="us-east-1_docs", app_client_id="docs", endpoint_url="http://x:9")
+        )
+        .test_client()
+        .get("/openapi.json")
+        .json
+    )
+    text = json.dumps(spec)
+    patterns = re.findall(r'"pattern": "((?:[^"\\\\]|\\\\.)*)"', text)
+    assert patterns
+    for pattern in patterns:
+        assert not re.search(r"\\\\[sSdDwW]", pattern), pattern
+
+
+def test_username_pattern_refuses_what_validation_refuses() -> None:
+    pattern = re.compile(SignUpRequest().fields["username"].validate[1].regex.pattern)
+    for refused in ["a b", "a\tb", "a\u00a0b", "a\u3000b", "a\x7fb", "a\u2028b", ""]:
+        assert pattern.fullmatch(refused) is None, repr(refused)
+    for taken in ["ada@example.com", "José", "用户"]:
+        assert pattern.fullmatch(taken), taken
+
+
+def test_the_document_follows_the_configuration(make_app: Callable[..., Flask]) -> None:
+    app = make_app(writable_attributes=frozenset({"name", "tier"}), accept_credential_headers=False)
+    spec = app.test_client().get("/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    assert schemas["UpdateAttributeRequest"]["properties"]["attributeName"]["enum"] == [
+        "name",
+        "tier",
+    ]
+    attributes = schemas["SignUpRequest"]["properties"]["attributes"]
+    assert set(attributes["properties"]) == {"name", "tier"}
+    assert attributes["additionalProperties"] is False
+    assert attributes["maxProperties"] == 50
+    answers = schemas["ChallengeRequest"]["properties"]["responses"]["properties"]
+    assert {"NEW_PASSWORD", "userAttributes.name", "userAttributes.tier"} <= set(answers)
+    # Credentials are refused in custom headers: the document offers only the username one.
+    signin = spec["paths"]["/admin/signin"]["post"]
+    assert [p["name"] for p in signin["parameters"]] == ["username"]
+    user = spec["paths"]["/user"]["get"]
+    assert user["security"] == [{"bearer": []}, {}]
+    assert "parameters" not in user
