@@ -103,6 +103,8 @@ class Config:
     jwks_total_timeout: float = 3.0
     in_lambda: bool = False
     local_mode_allow_remote: bool = False
+    # The demo page and /docs (proxy_app/web); None means "in local mode only".
+    demo_page: bool | None = None
     # Set only by local mode: fixed credentials for the embedded emulator.
     static_credentials: tuple[str, str] | None = field(default=None, repr=False)
     # The legacy user store (README "Migration from a legacy user store"); off when unset.
@@ -118,6 +120,11 @@ class Config:
     def local_mode(self) -> bool:
         """True when no user pool is configured (the embedded emulator is used)."""
         return self.user_pool_id is None
+
+    @property
+    def serves_demo_page(self) -> bool:
+        """True when `/` and `/docs` are served: DEMO_PAGE, else local mode."""
+        return self.local_mode if self.demo_page is None else self.demo_page
 
     @property
     def issuer(self) -> str:
@@ -290,6 +297,7 @@ class Config:
             dynamodb_endpoint_url=text("DYNAMODB_ENDPOINT_URL"),
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
             local_mode_allow_remote=_flag(environ, "LOCAL_MODE_ALLOW_REMOTE", False),
+            demo_page=_optional_flag(environ, "DEMO_PAGE"),
             **_legacy_fields(environ),
         )
         config.validate()
@@ -314,6 +322,13 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False if value else default
     raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+def _optional_flag(environ: Mapping[str, str], name: str) -> bool | None:
+    """A true/false variable whose absence (or empty value) means "the default of the mode"."""
+    if not environ.get(name, "").strip():
+        return None
+    return _flag(environ, name, False)
 
 
 def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
