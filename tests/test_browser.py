@@ -208,7 +208,6 @@ def test_an_accounts_whole_life_on_the_demo_page(
         arg=expiry,
     )
     _shot(page, "03-signed-in")
-    page.locator("#signed-in").screenshot(path=str(ARTIFACTS / "demo-signed-in.png"))
 
     page.click("#refresh-button")
     _notice(page, "New id and access tokens.")
@@ -231,6 +230,7 @@ def test_an_accounts_whole_life_on_the_demo_page(
     page.click("#totp-enable-button")
     page.wait_for_selector("#totp-result:has-text('MFA on: totp')")
     _shot(page, "04-totp")
+    page.locator("#signed-in").screenshot(path=str(ARTIFACTS / "demo-signed-in.png"))
 
     page.click("#signout-button")
     _notice(page, "Signed out")
