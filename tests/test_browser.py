@@ -13,8 +13,11 @@ CI (CI=true), where it fails.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask, request
 from test_mfa import fresh_code
 from werkzeug.serving import make_server
 
@@ -74,15 +78,41 @@ def _chromium() -> Path:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    """Serve a local-mode app (embedded emulator, nothing configured) on 127.0.0.1."""
-    app = create_app(Config())
+def _serve(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local_app() -> Flask:
+    """A local-mode app (embedded emulator, nothing configured)."""
+    return create_app(Config())
+
+
+@pytest.fixture(scope="module")
+def base_url(local_app: Flask) -> Iterator[str]:
+    """The local-mode app on 127.0.0.1 and a free port."""
+    yield from _serve(local_app)
+
+
+def _stand_in_codes() -> dict[str, Any]:
+    """GET /local/codes as local mode's emulator answers it, with one sign-up code."""
+    username = request.args["username"]
+    sent = {"username": username, "purpose": "signup", "attribute": None, "code": "654321"}
+    return {"codes": [{**sent, "destination": username, "sentAt": "2026-11-28T00:00:00Z"}]}
+
+
+@pytest.fixture(scope="module")
+def url_with_codes() -> Iterator[str]:
+    """Local mode where GET /local/codes answers: the emulator's own route where it has
+    one, else a stand-in (until then the emulator accepts any code)."""
+    app = create_app(Config())
+    if not any(rule.rule == "/local/codes" for rule in app.url_map.iter_rules()):
+        app.add_url_rule("/local/codes", "stand_in_codes", _stand_in_codes)
+    yield from _serve(app)
 
 
 @dataclass
@@ -268,6 +298,54 @@ def test_an_accounts_whole_life_on_the_demo_page(
     assert "status of 401" in watcher.console_errors[0]
     assert watcher.console_errors[0].endswith(f"at {base_url}/admin/signin")
     watcher.console_errors.clear()
+    watcher.assert_clean(page)
+
+
+def test_the_page_shows_local_modes_codes(
+    url_with_codes: str, browser_page: tuple[Any, Watcher]
+) -> None:
+    page, watcher = browser_page
+    username = f"grace-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto(url_with_codes + "/")
+    page.fill("#signup-username", username)
+    page.fill("#signup-password", PASSWORD)
+    page.click("#signup-form button[type=submit]")
+    _notice(page, "Signed up.")
+    query = f"{url_with_codes}/local/codes?username={urllib.parse.quote(username)}"
+    with urllib.request.urlopen(query, timeout=10) as answer:
+        codes = json.load(answer)["codes"]
+    sent = next(code["code"] for code in codes if code["purpose"] == "signup")
+    assert _code_from_page(page, "confirm-code-note", "confirm-code") == sent
+    assert f"is {sent} (filled in below)" in page.text_content("#confirm-code-note")
+    _shot(page, "09-local-code")
+    page.click("#confirm-form button[type=submit]")
+    _notice(page, "Confirmed.")
+    watcher.assert_clean(page)
+
+
+def test_a_temporary_password_is_replaced_at_sign_in(
+    local_app: Flask, base_url: str, browser_page: tuple[Any, Watcher]
+) -> None:
+    """NEW_PASSWORD_REQUIRED: the page asks for a new password (hidden as one), then signs in."""
+    page, watcher = browser_page
+    username = f"alan-{uuid.uuid4().hex[:8]}@example.com"
+    gateway = local_app.extensions["cognito_gateway"]
+    gateway.admin_create_user(username, {"email": username})
+    gateway.admin_set_user_password(username, PASSWORD, permanent=False)
+    page.goto(base_url + "/")
+    page.fill("#signin-username", username)
+    page.fill("#signin-password", PASSWORD)
+    page.press("#signin-password", "Enter")
+    page.wait_for_selector("#challenge:not([hidden])")
+    assert page.text_content("#challenge-name") == "NEW_PASSWORD_REQUIRED"
+    assert page.get_attribute("#challenge-answer", "type") == "password"
+    assert page.evaluate("document.activeElement.id") == "challenge-title"
+    _shot(page, "10-new-password")
+    page.fill("#challenge-answer", NEW_PASSWORD)
+    page.click("#challenge-form button[type=submit]")
+    page.wait_for_selector("#signed-in:not([hidden])")
+    assert page.is_hidden("#challenge")
+    assert page.input_value("#signin-password") == NEW_PASSWORD
     watcher.assert_clean(page)
 
 
