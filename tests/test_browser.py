@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import threading
 import urllib.parse
 import urllib.request
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deploy_support import run_make
 from flask import Flask, request
 from test_mfa import fresh_code
 from werkzeug.serving import make_server
@@ -78,16 +78,8 @@ def _chromium() -> Path:
     archive); in CI that is a failure: the browser test must run there.
     """
     if not CHROMIUM.exists():
-        result = subprocess.run(
-            ["make", "--no-print-directory", "browser"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=INSTALL_TIMEOUT,
-            check=False,
-        )
+        tail = run_make("browser", INSTALL_TIMEOUT)
         if not CHROMIUM.exists():
-            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-10:])
             reason = f"no Chromium at {CHROMIUM}, and `make browser` could not install it:\n{tail}"
             if os.environ.get("CI") == "true":
                 pytest.fail(reason)
