@@ -48,6 +48,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 INSTALL_TIMEOUT = 600
 PHONE_WIDTH = 360
+DESKTOP = {"width": 1000, "height": 900}
 PASSWORD = "Demo-passw0rd!"
 NEW_PASSWORD = "Demo-passw0rd!2"
 TIMEOUT_MS = 10_000
@@ -158,7 +159,7 @@ def browser_page(tmp_path: Path) -> Iterator[tuple[Any, Watcher]]:
             executable_path=str(chromium),
             args=CHROMIUM_ARGS,
             headless=True,
-            viewport={"width": 1000, "height": 900},
+            viewport=DESKTOP,
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(RECORD_CSP_VIOLATIONS)
@@ -270,6 +271,11 @@ def test_an_accounts_whole_life_on_the_demo_page(
     page.wait_for_selector("#totp-result:has-text('MFA on: totp')")
     _shot(page, "04-totp")
     page.locator("#signed-in").screenshot(path=str(ARTIFACTS / "demo-signed-in.png"))
+    # At phone width, long tokens, the secret and its URI wrap: nothing scrolls sideways.
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    _shot(page, "04-totp-phone")
+    page.set_viewport_size(DESKTOP)
 
     page.click("#signout-button")
     _notice(page, "Signed out")
