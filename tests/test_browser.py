@@ -399,11 +399,13 @@ def test_the_page_fits_a_phone(base_url: str, browser_page: tuple[Any, Watcher])
     watcher.assert_clean(page)
 
 
+@pytest.mark.parametrize("stage", ["", "/Prod"], ids=["no-stage", "original-stage"])
 def test_docs_try_it_out_calls_the_service(
-    base_url: str, browser_page: tuple[Any, Watcher]
+    base_url: str, browser_page: tuple[Any, Watcher], stage: str
 ) -> None:
+    """Under the original /Prod prefix too, "Try it out" calls the service under it."""
     page, watcher = browser_page
-    page.goto(base_url + "/docs")
+    page.goto(base_url + stage + "/docs")
     operation = page.locator(".opblock-get", has=page.locator("[data-path='/health']"))
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
@@ -412,9 +414,10 @@ def test_docs_try_it_out_calls_the_service(
     answer.wait_for()
     assert answer.locator(".response-col_status").text_content().strip() == "200"
     assert '"status": "ok"' in answer.locator(".response-col_description pre").first.text_content()
-    _shot(page, "08-docs")
+    assert operation.locator(".request-url pre").text_content() == f"{base_url}{stage}/health"
+    _shot(page, f"08-docs{stage.replace('/', '-')}")
     operation.scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "docs.png"))
+    page.screenshot(path=str(ARTIFACTS / f"docs{stage.replace('/', '-')}.png"))
     watcher.assert_clean(page)
 
 
