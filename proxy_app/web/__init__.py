@@ -36,8 +36,11 @@ PAGE_CSP = (
     "img-src 'self' data:; connect-src 'self'; form-action 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-# Swagger UI, measured in Chromium by tests/test_browser.py (which fails on any CSP
-# violation): its stylesheet draws its icons and the spinner as data: SVG images.
+# Swagger UI 5 needs nothing more (tests/test_browser.py runs "Try it out" in Chromium and
+# fails on any CSP violation): its React code sets styles through the DOM, which
+# style-src allows, never as inline <style> or style="" markup; its stylesheet's icons are
+# data: images (img-src data:); it fetches only /openapi.json and the routes it tries
+# (connect-src 'self'), and validatorUrl: null keeps it from calling swagger.io.
 DOCS_CSP = PAGE_CSP
 # The HTML names its assets with a digest of their content (?v=...), and Swagger UI's with
 # its version in the path: both may be cached; the pages themselves are checked each time.
