@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-migration bench-tokens load faults clean deploy-tools package offline coldstart
+.PHONY: run test lint browser bench bench-migration bench-tokens load faults clean deploy-tools package offline coldstart
 
 $(STAMP): setup.cfg pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ lint: $(STAMP)
 
 test: lint  ## ruff, mypy, then the test suite
 	$(BIN)/pytest
+
+# The browser test (tests/test_browser.py) drives Debian's Chromium; Playwright never
+# downloads a browser of its own. Needs root for apt-get (CI and this project's machines).
+CHROMIUM := /usr/bin/chromium
+browser:  ## install Debian's Chromium for the browser test, when it is missing
+	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y chromium; }
+	@$(CHROMIUM) --version 2>/dev/null
 
 bench: $(STAMP)  ## proxy overhead against direct boto3 calls
 	$(BIN)/python bench/overhead.py

@@ -59,6 +59,8 @@ def create_app(config: Config | None = None) -> Flask:
     configure_logging(config.log_level)
     local_mode = config.local_mode
     local: Emulator | None = None
+    # Decided before local mode points the configuration at its emulator's pool.
+    serves_demo_page = config.serves_demo_page
     if local_mode:
         from proxy_app.local import local_config, print_banner, record_state, start_local_cognito
 
@@ -87,6 +89,10 @@ def create_app(config: Config | None = None) -> Flask:
         from proxy_app.routes.local import register_local_routes
 
         register_local_routes(app, local.codes)
+    if serves_demo_page:
+        from proxy_app.web import web
+
+        app.register_blueprint(web)
     if not config.in_lambda:
         # `flask users` runs on an operator's machine, never in Lambda: the cold start
         # does not pay for loading it (about 10 ms).
@@ -245,8 +251,11 @@ def _is_request_id(value: object) -> TypeGuard[str]:
 
 
 def _finish_request(response: Response) -> Response:
+    # A view that chose its own caching (the demo page's assets) gets no "Pragma: no-cache".
+    cacheable = "Cache-Control" in response.headers
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if not (cacheable and name == "Pragma"):
+            response.headers.setdefault(name, value)
     request_id = getattr(g, "request_id", None)
     if request_id:
         response.headers["X-Request-Id"] = request_id

@@ -105,6 +105,8 @@ class Config:
     local_mode_allow_remote: bool = False
     # Local mode only: accept any confirmation code (the emulator checks them otherwise).
     local_accept_any_code: bool = False
+    # The demo page and /docs (proxy_app/web); None means "in local mode only".
+    demo_page: bool | None = None
     # Set only by local mode: fixed credentials for the embedded emulator.
     static_credentials: tuple[str, str] | None = field(default=None, repr=False)
     # The legacy user store (README "Migration from a legacy user store"); off when unset.
@@ -120,6 +122,11 @@ class Config:
     def local_mode(self) -> bool:
         """True when no user pool is configured (the embedded emulator is used)."""
         return self.user_pool_id is None
+
+    @property
+    def serves_demo_page(self) -> bool:
+        """True when `/` and `/docs` are served: DEMO_PAGE, else local mode."""
+        return self.local_mode if self.demo_page is None else self.demo_page
 
     @property
     def issuer(self) -> str:
@@ -293,6 +300,7 @@ class Config:
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
             local_mode_allow_remote=_flag(environ, "LOCAL_MODE_ALLOW_REMOTE", False),
             local_accept_any_code=_flag(environ, "LOCAL_ACCEPT_ANY_CODE", False),
+            demo_page=_optional_flag(environ, "DEMO_PAGE"),
             **_legacy_fields(environ),
         )
         config.validate()
@@ -317,6 +325,13 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False if value else default
     raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+def _optional_flag(environ: Mapping[str, str], name: str) -> bool | None:
+    """A true/false variable whose absence (or empty value) means "the default of the mode"."""
+    if not environ.get(name, "").strip():
+        return None
+    return _flag(environ, name, False)
 
 
 def _integer(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -36,21 +36,26 @@ def ensure_deploy_tools() -> DeployTools:
     broken venv is a failure, since every developer and CI machine must have it.
     """
     if not (NODE_STAMP.exists() and OFFLINE_STAMP.exists()):
-        result = subprocess.run(
-            ["make", "--no-print-directory", "deploy-tools"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=INSTALL_TIMEOUT,
-            check=False,
-        )
-        output = (result.stdout + result.stderr).strip()
-        tail = "\n".join(output.splitlines()[-15:])
+        tail = run_make("deploy-tools", INSTALL_TIMEOUT)
         if not NODE_STAMP.exists():
             pytest.skip(f"npm ci could not install the deployment tools:\n{tail}")
         if not OFFLINE_STAMP.exists():
             pytest.fail(f"make deploy-tools could not build {OFFLINE_VENV.name}:\n{tail}")
     return DeployTools(serverless=SERVERLESS, virtualenv=OFFLINE_VENV)
+
+
+def run_make(target: str, timeout: float) -> str:
+    """Run a target of the Makefile; answer the last lines of its output, to explain a failure."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).strip()
+    return "\n".join(output.splitlines()[-15:])
 
 
 def no_aws_environment(extra: dict[str, str] | None = None) -> dict[str, str]:

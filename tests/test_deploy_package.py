@@ -23,6 +23,7 @@ from deploy_support import ROOT, DeployTools, ensure_deploy_tools, no_aws_enviro
 import triggers
 from proxy_app.cognito import OPERATOR_ONLY_OPERATIONS
 from proxy_app.config import Config
+from proxy_app.web import SWAGGER_UI_FILES
 
 pytestmark = pytest.mark.slow
 
@@ -165,6 +166,21 @@ class TestZip:
             assert f"{requirement}/__init__.py" in names, requirement
         assert "triggers.py" in names
 
+    def test_holds_the_demo_page_and_swagger_ui(self, package: Package) -> None:
+        """DEMO_PAGE=true works inside Lambda: templates, CSS, JS and Swagger UI's files."""
+        names = set(package.names)
+        web = ROOT / "proxy_app" / "web"
+        assets = {
+            path.relative_to(ROOT).as_posix()
+            for folder in ("templates", "static")
+            for path in (web / folder).iterdir()
+        }
+        assert assets <= names
+        assert {"proxy_app/web/templates/index.html", "proxy_app/web/static/demo.js"} <= assets
+        dist = "flask_swagger_ui/dist/"
+        served = {dist + name for name in SWAGGER_UI_FILES} | {dist + "VERSION"}
+        assert served <= names
+
     def test_holds_no_tests_tools_sdk_or_local_state(self, package: Package) -> None:
         forbidden = (
             "tests/",
@@ -278,6 +294,7 @@ class TestTemplate:
         assert config.autoconfirm_user is True
         assert config.app_client_secret is None
         assert config.endpoint_url is None
+        assert not config.serves_demo_page
 
     def test_api_routes_go_to_the_function_with_payload_v2(self, package: Package) -> None:
         routes = package.resources("AWS::ApiGatewayV2::Route").values()

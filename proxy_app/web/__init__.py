@@ -1,0 +1,128 @@
+"""The demo page (`/`) and the interactive API docs (`/docs`), with their assets.
+
+create_app imports this module only when the page is on (local mode, or DEMO_PAGE=true),
+so a production API's cold start never loads it. The pages are plain HTML, CSS and
+JavaScript files: no build step, no CDN, no inline script or style, so each runs under a
+Content-Security-Policy as strict as its assets allow. Swagger UI's files come from the
+flask-swagger-ui package (pinned in requirements.txt); its stock index page, which holds an
+inline script, is not used: /docs has its own, and web/docs.js starts Swagger UI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, send_from_directory, url_for
+from werkzeug.exceptions import NotFound
+
+web = Blueprint("web", __name__, static_folder=None, template_folder="templates")
+
+STATIC = Path(__file__).parent / "static"
+# The demo page's own files, and the two of Swagger UI's that /docs loads.
+ASSETS = frozenset({"demo.css", "demo.js", "docs.css", "docs.js"})
+SWAGGER_UI_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
+# Where local mode's emulator shows the codes it would have sent (proxy_app/local.py).
+LOCAL_CODES = "/local/codes"
+_TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+# What the pages may load: their own files, and nothing else.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    # data: for the TOTP QR code, an SVG shown as <img src="data:image/svg+xml,...">
+    # (an image cannot run script, unlike SVG markup put into the page).
+    "img-src 'self' data:; connect-src 'self'; form-action 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+# Swagger UI 5 needs nothing more (tests/test_browser.py runs "Try it out" in Chromium and
+# fails on any CSP violation): its React code sets styles through the DOM, which
+# style-src allows, never as inline <style> or style="" markup; its stylesheet's icons are
+# data: images (img-src data:); it fetches only /openapi.json and the routes it tries
+# (connect-src 'self'), and validatorUrl: null keeps it from calling swagger.io.
+DOCS_CSP = PAGE_CSP
+# The HTML names its assets with a digest of their content (?v=...), and Swagger UI's with
+# its version in the path: both may be cached; the pages themselves are checked each time.
+PAGE_CACHE = "no-cache"
+ASSET_CACHE = "public, max-age=86400"
+SWAGGER_UI_CACHE = "public, max-age=31536000, immutable"
+
+
+@cache
+def swagger_ui_dist() -> tuple[Path, str]:
+    """Where flask-swagger-ui keeps Swagger UI's files (found, not imported), and its version."""
+    spec = importlib.util.find_spec("flask_swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("flask-swagger-ui is not installed (requirements.txt)")
+    dist = Path(next(iter(spec.submodule_search_locations))) / "dist"
+    return dist, (dist / "VERSION").read_text(encoding="ascii").strip()
+
+
+@cache
+def _digest(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(name: str) -> str:
+    """The URL of one of the page's own files, naming its content."""
+    return url_for("web.asset", name=name, v=_digest(name))
+
+
+def swagger_ui_url(name: str) -> str:
+    """The URL of one of Swagger UI's files, naming its version."""
+    return url_for("web.swagger_ui", version=swagger_ui_dist()[1], name=name)
+
+
+def has_local_codes() -> bool:
+    """Say whether the app shows local mode's codes (GET /local/codes, local mode only)."""
+    return any(rule.rule == LOCAL_CODES for rule in current_app.url_map.iter_rules())
+
+
+def _page(template: str, csp: str) -> Response:
+    page = render_template(
+        template,
+        asset_url=asset_url,
+        swagger_ui_url=swagger_ui_url,
+        has_local_codes=has_local_codes(),
+    )
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = csp
+    response.headers["Cache-Control"] = PAGE_CACHE
+    return response
+
+
+def _file(folder: Path, name: str, cache_control: str) -> Response:
+    response = send_from_directory(folder, name, mimetype=_TYPES[Path(name).suffix])
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+@web.get("/")
+def index() -> Response:
+    """Serve the demo page: an account's whole life through the public routes."""
+    return _page("index.html", PAGE_CSP)
+
+
+@web.get("/docs")
+def docs() -> Response:
+    """Serve Swagger UI over /openapi.json."""
+    return _page("docs.html", DOCS_CSP)
+
+
+@web.get("/web/<name>")
+def asset(name: str) -> Response:
+    """Serve one of the pages' own CSS and JavaScript files."""
+    if name not in ASSETS:
+        raise NotFound()
+    return _file(STATIC, name, ASSET_CACHE)
+
+
+@web.get("/docs/swagger-ui/<version>/<name>")
+def swagger_ui(version: str, name: str) -> Response:
+    """Serve one of Swagger UI's files, from the installed flask-swagger-ui."""
+    dist, installed = swagger_ui_dist()
+    if version != installed or name not in SWAGGER_UI_FILES:
+        raise NotFound()
+    return _file(dist, name, SWAGGER_UI_CACHE)
