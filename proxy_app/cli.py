@@ -849,7 +849,8 @@ def _refusal(exc: CognitoRefused, *, username: str | None, group: str | None) ->
         return f"no user named {username}"
     if username is not None and code == "UsernameExistsException":
         return f"a user named {username} exists already"
-    if group is not None and code == "ResourceNotFoundException" and "group" in message.lower():
+    # Cognito says which is missing, the group or the pool (moto names the group only).
+    if group is not None and code == "ResourceNotFoundException" and "pool" not in message.lower():
         return f"no group named {group}"
     if code == "InvalidPasswordException":
         return f"password refused: {message or code}"
