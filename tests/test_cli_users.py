@@ -236,6 +236,7 @@ def test_list_filters_an_attribute_cognito_cannot_search_here(
 ) -> None:
     gold = add_user(cognito, fresh_pool, **{"custom:tier": "gold"})
     add_user(cognito, fresh_pool, **{"custom:tier": "silver"})
+    add_user(cognito, fresh_pool)  # no tier at all
     filters = calls_of(app, "ListUsers")
     result = succeeds(app, "list", "-a", "custom:tier=gold")
     assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == [gold]
@@ -806,3 +807,62 @@ def test_json_of_the_other_changes(app: Flask, cognito: Any, fresh_pool: Pool) -
         "result": "added to staff",
         "group": "staff",
     }
+
+
+def test_outside_local_mode_the_commands_read_the_environment(
+    monkeypatch: pytest.MonkeyPatch, cognito: Any, fresh_pool: Pool
+) -> None:
+    username = add_user(cognito, fresh_pool)
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", fresh_pool.id)
+    monkeypatch.setenv("COGNITO_APP_CLIENT_ID", fresh_pool.client_id)
+    monkeypatch.setenv("COGNITO_ENDPOINT_URL", fresh_pool.endpoint)
+    result = CliRunner().invoke(cli.users, ["list", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [user["username"] for user in json.loads(result.stdout)["users"]] == [username]
+
+
+def test_a_bad_environment_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", "nope")
+    result = CliRunner().invoke(cli.users, ["list"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: COGNITO_USER_POOL_ID: not a user pool id (region_xxxx)\n"
+
+
+def test_local_mode_in_process_reads_the_state_file(
+    environment: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    cognito: Any,
+    fresh_pool: Pool,
+    table: str,
+) -> None:
+    username = add_user(cognito, fresh_pool)
+    state = Path(environment["LOCAL_STATE_FILE"])
+    write_state(
+        LocalState(
+            fresh_pool.endpoint,
+            "us-east-1",
+            fresh_pool.id,
+            fresh_pool.client_id,
+            table,
+            os.getpid(),
+        ),
+        state,
+    )
+    monkeypatch.setenv("LOCAL_STATE_FILE", str(state))
+    result = CliRunner().invoke(cli.users, ["delete", username, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert not exists(cognito, fresh_pool, username)
+    # The deletion went to the running service's table, named in its state file.
+    config = fresh_pool.config(records_table=table, dynamodb_endpoint_url=fresh_pool.endpoint)
+    assert Records(config).is_deleted(username)
+
+
+def test_an_app_already_loaded_is_the_one_acted_on(
+    app: Flask, cognito: Any, fresh_pool: Pool
+) -> None:
+    """As when FlaskGroup loaded the app (the plugin not installed) and pushed its context."""
+    username = add_user(cognito, fresh_pool)
+    with app.app_context():
+        result = CliRunner().invoke(cli.users, ["show", username, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["username"] == username
