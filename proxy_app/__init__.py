@@ -71,6 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
             allow_remote=config.local_mode_allow_remote,
             accept_any_code=config.local_accept_any_code,
             state_file=record_state(config),
+            demo_page=serves_demo_page,
         )
     if config.autoconfirm_user:
         _say_how_autoconfirm_works(config)

@@ -254,8 +254,6 @@ _CONDITION = re.compile(r"(?P<name>[^=^\s]+)(?P<operator>\^?=)(?P<value>.+)", re
 NO_LOCAL_SERVICE = (
     "no local cognito-proxy is running (start one with make run); or set COGNITO_USER_POOL_ID"
 )
-# moto's server takes any credentials; these are the ones local mode's own app uses.
-LOCAL_CREDENTIALS = ("local", "local")
 
 
 class Name(click.ParamType[str]):
@@ -773,6 +771,7 @@ def _target_from_environment() -> Target:
 
 def _running_local_service(config: Config) -> Config:
     """Point a configuration at the emulator of the `make run` that is running."""
+    from proxy_app.local import LOCAL_CREDENTIALS
     from proxy_app.local_state import read_state
 
     state = read_state()

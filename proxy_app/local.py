@@ -78,6 +78,7 @@ def print_banner(
     allow_remote: bool = False,
     accept_any_code: bool = False,
     state_file: Path | None = None,
+    demo_page: bool = False,
 ) -> None:
     """Say, once, that this is local mode and what it means."""
     lines = [
@@ -93,6 +94,8 @@ def print_banner(
         )
     else:
         lines.append("  a wrong code is refused (CodeMismatch), as Cognito refuses it")
+    if demo_page:
+        lines.append("  open / in a browser for the demo page, /docs for the API docs")
     if state_file is not None:
         lines.append(f"  state file {state_file}: `flask users` in another terminal acts on")
         lines.append("  this emulator")
