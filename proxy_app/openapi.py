@@ -216,9 +216,18 @@ def _document_inputs(
         )
     if not parameters:
         del operation["parameters"]
+    example = request_example(schema_class)
+    if example:
+        operation["requestBody"]["content"]["application/json"]["example"] = example
     if "accessToken" in fields:
         # One of: Authorization: Bearer, the accessToken or idToken member or header.
         operation["security"] = [{"bearer": []}, {}]
+
+
+def request_example(schema_class: type[Schema]) -> dict[str, Any]:
+    """A request body made of the members' documented examples (field metadata `example`)."""
+    fields = schema_class().fields
+    return {name: f.metadata["example"] for name, f in fields.items() if "example" in f.metadata}
 
 
 def _operation(operation: Operation) -> dict[str, Any]:

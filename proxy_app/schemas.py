@@ -32,6 +32,18 @@ MAX_REFRESH_TOKEN = 8192
 MAX_ATTRIBUTE_NAME = 32
 MAX_ATTRIBUTE_VALUE = 2048
 MAX_ATTRIBUTES = 50
+# Examples the OpenAPI document shows (and schemathesis's examples phase sends).
+EXAMPLE_USERNAME = "ada@example.com"
+EXAMPLE_PASSWORD = "Analytical-Engine-1843"  # noqa: S105 - a documented example
+EXAMPLE_NEW_PASSWORD = "Difference-Engine-1822"  # noqa: S105 - a documented example
+EXAMPLE_CODE = "123456"
+EXAMPLE_SESSION = "AYABeB6Kx2r1mXn0-example-session-of-admin-signin"
+# An access token's shape, signed by no one.
+EXAMPLE_ACCESS_TOKEN = (
+    "eyJraWQiOiJleGFtcGxlIiwiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJhZGEiLCJ0b2tlbl91c2UiOiJhY2Nlc3MifQ"  # noqa: S105
+    ".c2lnbmF0dXJl"
+)
+EXAMPLE_REFRESH_TOKEN = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example-refresh-token"  # noqa: S105
 
 
 @cache
@@ -76,6 +88,7 @@ def _text(
     allow_lines: bool = False,
     description: str = "",
     names: str | None = None,
+    example: str | None = None,
 ) -> fields.String:
     """A string field that may also arrive as a request header of the same name.
 
@@ -87,7 +100,13 @@ def _text(
         validators.append(_no_control(allow_lines))
     else:
         validators.append(FullMatch(pattern, error=pattern_error))
-    metadata = {"header": True, "credential": credential, "description": description}
+    metadata: dict[str, Any] = {
+        "header": True,
+        "credential": credential,
+        "description": description,
+    }
+    if example is not None:
+        metadata["example"] = example  # the OpenAPI document's example of the member
     if names is not None:
         metadata["names"] = names  # the OpenAPI document lists the names the app allows
     return Text(required=required, validate=validators, metadata=metadata)
@@ -100,11 +119,12 @@ def _username(required: bool = True) -> fields.String:
         pattern=_NO_SPACE,
         pattern_error="Must not contain white space.",
         description="The user's name in the pool (often an email address).",
+        example=EXAMPLE_USERNAME,
     )
 
 
-def _password(description: str) -> fields.String:
-    return _text(MAX_PASSWORD, credential=True, description=description)
+def _password(description: str, example: str = EXAMPLE_PASSWORD) -> fields.String:
+    return _text(MAX_PASSWORD, credential=True, description=description, example=example)
 
 
 def _code() -> fields.String:
@@ -114,16 +134,16 @@ def _code() -> fields.String:
         pattern=_NO_SPACE,
         pattern_error="Must not contain white space.",
         description="The code Cognito sent to the user.",
+        example=EXAMPLE_CODE,
     )
 
 
-def _jwt(description: str) -> fields.String:
+def _jwt(description: str, example: str | None = None) -> fields.String:
     # Length is the verifier's business: it refuses oversized tokens as InvalidToken.
-    return Text(
-        required=False,
-        validate=[validate.Length(min=1)],
-        metadata={"header": True, "credential": True, "description": description},
-    )
+    metadata: dict[str, Any] = {"header": True, "credential": True, "description": description}
+    if example is not None:
+        metadata["example"] = example
+    return Text(required=False, validate=[validate.Length(min=1)], metadata=metadata)
 
 
 class RequestSchema(Schema):
@@ -164,6 +184,7 @@ class SignUpRequest(RequestSchema):
             "description": 'User attributes, such as {"email": "..."} (JSON body only); '
             "those WRITABLE_ATTRIBUTES lists.",
             "names": "writable-keys",
+            "example": {"name": "Ada Lovelace"},
         },
     )
 
@@ -221,6 +242,7 @@ def _session(description: str) -> fields.String:
         pattern=_NO_SPACE,
         pattern_error="Not a session.",
         description=description,
+        example=EXAMPLE_SESSION,
     )
 
 
@@ -229,7 +251,12 @@ class ChallengeRequest(RequestSchema):
     challengeName = Text(
         required=True,
         validate=validate.OneOf(CHALLENGES),
-        metadata={"header": True, "credential": False, "description": "From /admin/signin."},
+        metadata={
+            "header": True,
+            "credential": False,
+            "description": "From /admin/signin.",
+            "example": "NEW_PASSWORD_REQUIRED",
+        },
     )
     session = _session(
         "The session from /admin/signin (or the previous challenge; for MFA_SETUP, the one "
@@ -246,6 +273,7 @@ class ChallengeRequest(RequestSchema):
             "required, except for MFA_SETUP (whose answer is the verified session); "
             "userAttributes.NAME for the attributes WRITABLE_ATTRIBUTES lists.",
             "names": "answer-keys",
+            "example": {"NEW_PASSWORD": EXAMPLE_NEW_PASSWORD},
         },
     )
     OPENAPI_RULES: ClassVar[dict[str, Any]] = {
@@ -268,13 +296,16 @@ class RefreshRequest(RequestSchema):
         pattern=_TOKEN_CHARS,
         pattern_error="Not a refresh token.",
         description="The refresh token from sign-in.",
+        example=EXAMPLE_REFRESH_TOKEN,
     )
     username = _username(required=False)
 
 
 class TokenRequest(RequestSchema):
     idToken = _jwt("An id token from sign-in.")
-    accessToken = _jwt("An access token from sign-in (or Authorization: Bearer).")
+    accessToken = _jwt(
+        "An access token from sign-in (or Authorization: Bearer).", EXAMPLE_ACCESS_TOKEN
+    )
     OPENAPI_RULES: ClassVar[dict[str, Any]] = {"not": {"required": ["idToken", "accessToken"]}}
 
 
@@ -285,13 +316,16 @@ class UpdateAttributeRequest(TokenRequest):
         pattern_error="Not an attribute name.",
         description="The attribute to set, such as name: one WRITABLE_ATTRIBUTES lists.",
         names="writable",
+        example="name",
     )
-    attributeValue = _text(MAX_ATTRIBUTE_VALUE, allow_lines=True, description="Its new value.")
+    attributeValue = _text(
+        MAX_ATTRIBUTE_VALUE, allow_lines=True, description="Its new value.", example="Ada Lovelace"
+    )
 
 
 class PasswordConfirmRequest(RequestSchema):
     username = _username()
-    password = _password("The new password; the pool's policy applies.")
+    password = _password("The new password; the pool's policy applies.", EXAMPLE_NEW_PASSWORD)
     confirmationCode = _code()
 
 
@@ -405,6 +439,7 @@ def _totp_code() -> fields.String:
         pattern=_SIX_DIGITS,
         pattern_error="Must be 6 digits.",
         description="The 6-digit code the authenticator app shows now.",
+        example=EXAMPLE_CODE,
     )
 
 
@@ -413,6 +448,7 @@ def _device_name() -> fields.String:
         MAX_DEVICE_NAME,
         required=False,
         description="A name for the authenticator, such as 'phone' (optional).",
+        example="phone",
     )
 
 
@@ -427,19 +463,28 @@ class StrictBoolean(fields.Boolean):
 
 
 class AccessTokenRequest(RequestSchema):
-    accessToken = _jwt("An access token from sign-in (or Authorization: Bearer).")
+    accessToken = _jwt(
+        "An access token from sign-in (or Authorization: Bearer).", EXAMPLE_ACCESS_TOKEN
+    )
 
 
 class PasswordChangeRequest(AccessTokenRequest):
     previousPassword = _password("The user's current password.")
-    proposedPassword = _password("The new password; the pool's policy applies.")
+    proposedPassword = _password(
+        "The new password; the pool's policy applies.", EXAMPLE_NEW_PASSWORD
+    )
 
 
 class AttributeVerificationCodeRequest(AccessTokenRequest):
     attributeName = Text(
         required=True,
         validate=validate.OneOf(VERIFIABLE_ATTRIBUTES),
-        metadata={"header": True, "credential": False, "description": "email or phone_number."},
+        metadata={
+            "header": True,
+            "credential": False,
+            "description": "email or phone_number.",
+            "example": "email",
+        },
     )
 
 
@@ -451,6 +496,7 @@ class AttributeVerifyRequest(AttributeVerificationCodeRequest):
         pattern=_SIX_DIGITS,
         pattern_error="Must be 6 digits.",
         description="The code from /user/attribute/verification-code.",
+        example=EXAMPLE_CODE,
     )
 
 
@@ -489,9 +535,12 @@ class ChallengeTotpVerifyRequest(RequestSchema):
 
 
 class MfaFactor(RequestSchema):
-    enabled = StrictBoolean(required=True, metadata={"description": "Turn the factor on or off."})
+    enabled = StrictBoolean(
+        required=True, metadata={"description": "Turn the factor on or off.", "example": True}
+    )
     preferred = StrictBoolean(
-        load_default=False, metadata={"description": "Ask for this factor first at sign-in."}
+        load_default=False,
+        metadata={"description": "Ask for this factor first at sign-in.", "example": True},
     )
 
     OPENAPI_RULES: ClassVar[dict[str, Any]] = {
@@ -508,7 +557,13 @@ class MfaFactor(RequestSchema):
 
 
 class MfaPreferenceRequest(AccessTokenRequest):
-    totp = fields.Nested(MfaFactor, metadata={"description": "The authenticator app (TOTP)."})
+    totp = fields.Nested(
+        MfaFactor,
+        metadata={
+            "description": "The authenticator app (TOTP).",
+            "example": {"enabled": True, "preferred": True},
+        },
+    )
     sms = fields.Nested(MfaFactor, metadata={"description": "Codes by SMS."})
     email = fields.Nested(MfaFactor, metadata={"description": "Codes by email."})
     OPENAPI_RULES: ClassVar[dict[str, Any]] = {

@@ -128,18 +128,21 @@ class Pool:
         return Config(**values)
 
 
-def _create_pool(cognito: Any, endpoint: str, *, secret: bool) -> Pool:
+TEST_POLICY = {
+    "MinimumLength": 8,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+}
+
+
+def _create_pool(
+    cognito: Any, endpoint: str, *, secret: bool, policy: dict[str, Any] | None = None
+) -> Pool:
     pool = cognito.create_user_pool(
         PoolName=f"test-{uuid.uuid4().hex[:8]}",
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 8,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": False,
-            }
-        },
+        Policies={"PasswordPolicy": policy or TEST_POLICY},
         Schema=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}],
     )["UserPool"]
     client = cognito.create_user_pool_client(

@@ -30,6 +30,7 @@ _DEEP = {
     "calls in between share the last outcome) and report the JWKS cache; 503 when Cognito "
     "does not answer.",
     "schema": {"type": "boolean"},
+    "example": True,
 }
 
 
