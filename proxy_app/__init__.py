@@ -233,11 +233,21 @@ def _is_request_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _REQUEST_ID.fullmatch(value) is not None
 
 
+_SECURITY_HEADERS_LOWER = tuple(
+    (name.lower(), name, value) for name, value in SECURITY_HEADERS.items()
+)
+
+
 def _finish_request(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    # The security headers a route has not set itself, in one pass over the headers
+    # (Headers.setdefault would scan them once per header).
+    present = {name.lower() for name, _ in headers.items()}
+    headers.extend(
+        [(name, value) for lower, name, value in _SECURITY_HEADERS_LOWER if lower not in present]
+    )
     request_id = getattr(g, "request_id", None)
     if request_id:
-        response.headers["X-Request-Id"] = request_id
+        headers["X-Request-Id"] = request_id
     log_request(response)
     return response

@@ -24,12 +24,13 @@ import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeGuard
-
-import jwt
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from proxy_app.config import Config
 from proxy_app.failures import CognitoRefused, CognitoUnavailable, TokenForbidden, TokenRejected
+
+if TYPE_CHECKING:
+    import jwt
 
 log = logging.getLogger("proxy_app.tokens")
 
@@ -245,6 +246,10 @@ class JwksCache:
 
 def _signing_key(entry: Any) -> jwt.PyJWK | None:
     """Turn one JWKS entry into a key, or None for an entry that cannot sign our tokens."""
+    # PyJWT (and cryptography under it) load with the first key set, not at `import
+    # wsgi`: a cold start that serves no token route never pays for them.
+    import jwt
+
     if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
         return None
     algorithm = entry.get("alg", ALGORITHM)
