@@ -199,32 +199,34 @@ def _loopback_only() -> None:
 
 
 def _start_request() -> None:
-    g.started = time.perf_counter()
-    g.request_id = _gateway_request_id() or uuid.uuid4().hex
+    state = g._get_current_object()  # one context lookup each, not one per use
+    environ = request._get_current_object().environ  # type: ignore[attr-defined]
+    state.started = time.perf_counter()
+    state.request_id = _gateway_request_id(environ) or uuid.uuid4().hex
     # A client's own id is recorded beside ours, never used as the log key: behind an
     # ALB or a plain WSGI server anyone could make log lines collide or pose as others.
-    client_id = request.headers.get("X-Request-Id")
-    g.client_request_id = client_id if _is_request_id(client_id) else None
-    if "%" in _raw_path():
+    client_id = environ.get("HTTP_X_REQUEST_ID")
+    state.client_request_id = client_id if _is_request_id(client_id) else None
+    if "%" in _raw_path(environ):
         # No route has a character that needs escaping. An escaped spelling (/sign%75p)
         # would pass API Gateway's route-keyed throttles through ANY /{proxy+} and still
         # reach the route once decoded: it gets no route.
         raise NotFound()
 
 
-def _raw_path() -> str:
+def _raw_path(environ: dict[str, Any]) -> str:
     """The path as the client sent it, before any percent-decoding."""
-    event = request.environ.get("apig_wsgi.full_event")
+    event = environ.get("apig_wsgi.full_event")
     if isinstance(event, dict):
         raw = event.get("rawPath") or event.get("path") or ""
     else:
-        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     return str(raw).partition("?")[0]
 
 
-def _gateway_request_id() -> str | None:
+def _gateway_request_id(environ: dict[str, Any]) -> str | None:
     """API Gateway's id of this request (REST and HTTP APIs), the key of its access log."""
-    context = request.environ.get("apig_wsgi.request_context")
+    context = environ.get("apig_wsgi.request_context")
     candidate = context.get("requestId") if isinstance(context, dict) else None
     return candidate if _is_request_id(candidate) else None
 
