@@ -1,8 +1,9 @@
 """Load: the app under gunicorn (2 workers, threads) against a standalone moto server.
 
-N concurrent users (asyncio + httpx) each repeat a flow: sign-up (auto-confirm), sign-in,
-refresh, token check, attribute update. Prints requests/s, p50/p95/p99 per route and the
-error count; then checks that every user who got a 201 can sign in (nothing lost).
+N concurrent users (a thread each, urllib3 keep-alive) each repeat a flow: sign-up
+(auto-confirm), sign-in, refresh, token check, attribute update. Prints requests/s,
+p50/p95/p99 per route and the error count; then checks that every user who got a 201
+can sign in (nothing lost).
 The floor (the ceiling no proxy can pass) is the same flow's Cognito calls made with boto3
 directly, by as many threads, to the same moto server. The two sides alternate in rounds
 (D seconds per side in all, split over R rounds, order swapped each round), so that the
@@ -31,6 +32,7 @@ from typing import Any
 
 import boto3
 import httpx
+import urllib3
 from botocore.config import Config as BotoConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -38,6 +40,7 @@ from _moto import REGION, create_pool, fake_credentials, free_port, moto_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Load-Passw0rd!"
+JSON = {"Content-Type": "application/json"}
 ROUTES = ("POST /signup", "POST /admin/signin", "POST /admin/refresh", "GET /token/valid",
           "POST /admin/user/attribute")
 
@@ -79,60 +82,74 @@ class Recorder:
         self.error_samples: list[str] = []
         self.created: list[str] = []
         self.flows = 0
+        self.lock = threading.Lock()
 
     def record(self, route: str, seconds: float, ok: bool, detail: str) -> None:
-        self.latencies[route].append(seconds)
-        if not ok:
-            self.errors[route] += 1
-            if len(self.error_samples) < 5:
-                self.error_samples.append(f"{route}: {detail[:200]}")
+        with self.lock:
+            self.latencies[route].append(seconds)
+            if not ok:
+                self.errors[route] += 1
+                if len(self.error_samples) < 5:
+                    self.error_samples.append(f"{route}: {detail[:200]}")
 
 
-async def call(http: httpx.AsyncClient, rec: Recorder, route: str, expected: int,
-               **kwargs: Any) -> httpx.Response | None:
+def call(http: urllib3.HTTPConnectionPool, rec: Recorder, route: str, expected: int,
+         body: dict[str, str] | None = None,
+         headers: dict[str, str] | None = None) -> dict[str, Any] | None:  # fmt: skip
+    """Make one request; record its latency and whether it answered `expected`."""
     method, path = route.split(" ", 1)
     started = time.perf_counter()
     try:
-        response = await http.request(method, path, **kwargs)
-    except httpx.HTTPError as exc:
+        response = http.request(method, path, body=None if body is None else json.dumps(body),
+                                headers={**JSON, **(headers or {})})  # fmt: skip
+    except urllib3.exceptions.HTTPError as exc:
         rec.record(route, time.perf_counter() - started, False, repr(exc))
         return None
-    ok = response.status_code == expected
-    rec.record(route, time.perf_counter() - started, ok, f"{response.status_code} {response.text}")
-    return response if ok else None
+    ok = response.status == expected
+    rec.record(route, time.perf_counter() - started, ok,
+               f"{response.status} {response.data.decode(errors='replace')}")  # fmt: skip
+    return json.loads(response.data) if ok else None
 
 
-async def user_flow(http: httpx.AsyncClient, rec: Recorder, deadline: float) -> None:
+def user_flow(http: urllib3.HTTPConnectionPool, rec: Recorder, deadline: float) -> None:
     while time.monotonic() < deadline:
         username = f"load-{uuid.uuid4().hex[:16]}@example.com"
         credentials = {"username": username, "password": PASSWORD}
-        if await call(http, rec, "POST /signup", 201, json=credentials) is None:
+        if call(http, rec, "POST /signup", 201, credentials) is None:
             continue
-        rec.created.append(username)
-        signed_in = await call(http, rec, "POST /admin/signin", 200, json=credentials)
-        if signed_in is None:
+        with rec.lock:
+            rec.created.append(username)
+        tokens = call(http, rec, "POST /admin/signin", 200, credentials)
+        if tokens is None:
             continue
-        tokens = signed_in.json()
-        refreshed = await call(http, rec, "POST /admin/refresh", 200,
-                               json={"refreshToken": tokens["refreshToken"]})
-        id_token = refreshed.json()["idToken"] if refreshed is not None else tokens["idToken"]
-        await call(http, rec, "GET /token/valid", 200, headers={"idToken": id_token})
-        await call(http, rec, "POST /admin/user/attribute", 200,
-                   json={"idToken": id_token, "attributeName": "name", "attributeValue": "Ada"})
-        rec.flows += 1
+        refreshed = call(http, rec, "POST /admin/refresh", 200,
+                         {"refreshToken": tokens["refreshToken"]})  # fmt: skip
+        id_token = (refreshed or tokens)["idToken"]
+        call(http, rec, "GET /token/valid", 200, headers={"idToken": id_token})
+        call(http, rec, "POST /admin/user/attribute", 200,
+             {"idToken": id_token, "attributeName": "name", "attributeValue": "Ada"})  # fmt: skip
+        with rec.lock:
+            rec.flows += 1
 
 
-async def drive(url: str, users: int, duration: float, rec: Recorder) -> float:
-    """Run the users' flows for `duration` seconds, recording into `rec`; return the time."""
-    # Idle connections are dropped by the client (1 s) before gunicorn closes them (its
-    # keep-alive is 2 s): a request sent on a connection the server is closing fails.
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users,
-                          keepalive_expiry=1.0)  # fmt: skip
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
-        started = time.monotonic()
-        deadline = started + duration
-        await asyncio.gather(*(user_flow(http, rec, deadline) for _ in range(users)))
-        return time.monotonic() - started
+def drive(url: str, users: int, duration: float, rec: Recorder) -> float:
+    """Run the users' flows for `duration` seconds, recording into `rec`; return the time.
+
+    One thread per user, each with a blocking HTTP/1.1 keep-alive connection: the same
+    shape as the floor's boto3 threads, and a load generator that takes little CPU from
+    the machine that also runs gunicorn and moto.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    http = urllib3.HTTPConnectionPool(host, int(port), maxsize=users, block=True,
+                                      retries=False, timeout=30.0)  # fmt: skip
+    started = time.monotonic()
+    deadline = started + duration
+    with ThreadPoolExecutor(users) as executor:
+        for future in [executor.submit(user_flow, http, rec, deadline) for _ in range(users)]:
+            future.result()
+    elapsed = time.monotonic() - started
+    http.close()
+    return elapsed
 
 
 async def verify_sign_in(url: str, usernames: list[str]) -> list[str]:
@@ -219,7 +236,7 @@ def main() -> int:
                 for side in sides:
                     if side == "proxy":
                         before = rec.flows
-                        seconds = asyncio.run(drive(url, args.users, phase, rec))
+                        seconds = drive(url, args.users, phase, rec)
                         elapsed += seconds
                         result[side] = (rec.flows - before) / seconds
                     else:
