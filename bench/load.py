@@ -15,7 +15,6 @@ other load on the machine falls on both; the ratio compares completed flows per 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import urllib3
 from botocore.config import Config as BotoConfig
 
@@ -152,21 +150,21 @@ def drive(url: str, users: int, duration: float, rec: Recorder) -> float:
     return elapsed
 
 
-async def verify_sign_in(url: str, usernames: list[str]) -> list[str]:
-    """Sign every created user in through the proxy; return those who cannot."""
-    lost: list[str] = []
-    semaphore = asyncio.Semaphore(20)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+def verify_sign_in(url: str, usernames: list[str]) -> list[str]:
+    """Sign every created user in through the proxy, 20 at a time; return who cannot."""
+    host, port = url.removeprefix("http://").split(":")
+    http = urllib3.HTTPConnectionPool(host, int(port), maxsize=20, block=True, timeout=30.0)
+    rec = Recorder()
 
-        async def one(name: str) -> None:
-            async with semaphore:
-                response = await http.post("/admin/signin",
-                                           json={"username": name, "password": PASSWORD})
-                if response.status_code != 200 or "idToken" not in response.json():
-                    lost.append(name)
+    def signed_in(name: str) -> bool:
+        answer = call(http, rec, "POST /admin/signin", 200,
+                      {"username": name, "password": PASSWORD})  # fmt: skip
+        return answer is not None and "idToken" in answer
 
-        await asyncio.gather(*(one(name) for name in usernames))
-    return lost
+    with ThreadPoolExecutor(20) as executor:
+        outcomes = list(executor.map(signed_in, usernames))
+    http.close()
+    return [name for name, ok in zip(usernames, outcomes, strict=True) if not ok]
 
 
 def direct_ceiling(cognito: Any, pool: str, client_id: str, users: int,
@@ -249,7 +247,7 @@ def main() -> int:
                 print(f"round {number + 1}: proxy {result['proxy']:6.1f} flows/s, "
                       f"floor {result['direct']:6.1f} flows/s, ratio {ratios[-1]:.3f}",
                       flush=True)  # fmt: skip
-            lost = asyncio.run(verify_sign_in(url, rec.created))
+            lost = verify_sign_in(url, rec.created)
         finally:
             process.terminate()
             process.wait(timeout=15)
