@@ -29,10 +29,10 @@ browser:  ## install Debian's Chromium for the browser test, when it is missing
 	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y chromium; }
 	@$(CHROMIUM) --version 2>/dev/null
 
-bench: $(STAMP)  ## proxy overhead against direct boto3 calls
+bench: $(STAMP)  ## sign-in overhead: floors are a plain boto3 call, and a bare Flask() app in process
 	$(BIN)/python bench/overhead.py
 
-load: $(STAMP)  ## 50 users for 60 s against gunicorn + a standalone moto (a benchmark, not CI)
+load: $(STAMP)  ## 50 users for 60 s, gunicorn + standalone moto; floor: same calls with boto3 directly
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 faults: $(STAMP)  ## answer time of each Cognito fault, with the default timeouts
@@ -41,7 +41,7 @@ faults: $(STAMP)  ## answer time of each Cognito fault, with the default timeout
 bench-migration: $(STAMP)  ## first sign-in through migration vs a normal sign-in, same run
 	$(BIN)/python bench/migration.py
 
-bench-tokens: $(STAMP)  ## token verification cost against a bare route plus a bare jwt.decode
+bench-tokens: $(STAMP)  ## GET /token/valid against a bare Flask() app plus a bare jwt.decode
 	$(BIN)/python bench/tokens.py
 
 clean:

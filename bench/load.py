@@ -1,18 +1,20 @@
 """Load: the app under gunicorn (2 workers, threads) against a standalone moto server.
 
-N concurrent users (asyncio + httpx) each repeat a flow for D seconds: sign-up (auto-confirm),
-sign-in, refresh, token check, attribute update. Prints requests/s, p50/p95/p99 per route and
-the error count; then checks that every user who got a 201 can sign in (nothing lost).
-The ceiling is the same flow's Cognito calls made with boto3 directly, by as many threads,
-to the same moto server for the same time; the ratio compares completed flows per second.
+N concurrent users (a thread each, urllib3 keep-alive) each repeat a flow: sign-up
+(auto-confirm), sign-in, refresh, token check, attribute update. Prints requests/s,
+p50/p95/p99 per route and the error count; then checks that every user who got a 201
+can sign in (nothing lost).
+The floor (the ceiling no proxy can pass) is the same flow's Cognito calls made with boto3
+directly, by as many threads, to the same moto server. The two sides alternate in rounds
+(D seconds per side in all, split over R rounds, order swapped each round), so that the
+other load on the machine falls on both; the ratio compares completed flows per second.
 
-    python bench/load.py [--users 50] [--duration 60] [--threads 8] [--json]
+    python bench/load.py [--users 50] [--duration 60] [--rounds 4] [--threads 8] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
+import urllib3
 from botocore.config import Config as BotoConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -36,8 +38,14 @@ from _moto import REGION, create_pool, fake_credentials, free_port, moto_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Load-Passw0rd!"
-ROUTES = ("POST /signup", "POST /admin/signin", "POST /admin/refresh", "GET /token/valid",
-          "POST /admin/user/attribute")
+JSON = {"Content-Type": "application/json"}
+ROUTES = (
+    "POST /signup",
+    "POST /admin/signin",
+    "POST /admin/refresh",
+    "GET /token/valid",
+    "POST /admin/user/attribute",
+)
 
 
 def start_gunicorn(endpoint: str, pool: str, client_id: str, threads: int) -> tuple[Any, str]:
@@ -53,9 +61,22 @@ def start_gunicorn(endpoint: str, pool: str, client_id: str, threads: int) -> tu
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--threads",
-         str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            "2",
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -77,82 +98,97 @@ class Recorder:
         self.error_samples: list[str] = []
         self.created: list[str] = []
         self.flows = 0
+        self.lock = threading.Lock()
 
     def record(self, route: str, seconds: float, ok: bool, detail: str) -> None:
-        self.latencies[route].append(seconds)
-        if not ok:
-            self.errors[route] += 1
-            if len(self.error_samples) < 5:
-                self.error_samples.append(f"{route}: {detail[:200]}")
+        with self.lock:
+            self.latencies[route].append(seconds)
+            if not ok:
+                self.errors[route] += 1
+                if len(self.error_samples) < 5:
+                    self.error_samples.append(f"{route}: {detail[:200]}")
 
 
-async def call(http: httpx.AsyncClient, rec: Recorder, route: str, expected: int,
-               **kwargs: Any) -> httpx.Response | None:
+def call(http: urllib3.HTTPConnectionPool, rec: Recorder, route: str, expected: int,
+         body: dict[str, str] | None = None,
+         headers: dict[str, str] | None = None) -> dict[str, Any] | None:  # fmt: skip
+    """Make one request; record its latency and whether it answered `expected`."""
     method, path = route.split(" ", 1)
     started = time.perf_counter()
     try:
-        response = await http.request(method, path, **kwargs)
-    except httpx.HTTPError as exc:
+        response = http.request(method, path, body=None if body is None else json.dumps(body),
+                                headers={**JSON, **(headers or {})})  # fmt: skip
+    except urllib3.exceptions.HTTPError as exc:
         rec.record(route, time.perf_counter() - started, False, repr(exc))
         return None
-    ok = response.status_code == expected
-    rec.record(route, time.perf_counter() - started, ok, f"{response.status_code} {response.text}")
-    return response if ok else None
+    ok = response.status == expected
+    rec.record(route, time.perf_counter() - started, ok,
+               f"{response.status} {response.data.decode(errors='replace')}")  # fmt: skip
+    return json.loads(response.data) if ok else None
 
 
-async def user_flow(http: httpx.AsyncClient, rec: Recorder, deadline: float) -> None:
+def user_flow(http: urllib3.HTTPConnectionPool, rec: Recorder, deadline: float) -> None:
     while time.monotonic() < deadline:
         username = f"load-{uuid.uuid4().hex[:16]}@example.com"
         credentials = {"username": username, "password": PASSWORD}
-        if await call(http, rec, "POST /signup", 201, json=credentials) is None:
+        if call(http, rec, "POST /signup", 201, credentials) is None:
             continue
-        rec.created.append(username)
-        signed_in = await call(http, rec, "POST /admin/signin", 200, json=credentials)
-        if signed_in is None:
+        with rec.lock:
+            rec.created.append(username)
+        tokens = call(http, rec, "POST /admin/signin", 200, credentials)
+        if tokens is None:
             continue
-        tokens = signed_in.json()
-        refreshed = await call(http, rec, "POST /admin/refresh", 200,
-                               json={"refreshToken": tokens["refreshToken"]})
-        id_token = refreshed.json()["idToken"] if refreshed is not None else tokens["idToken"]
-        await call(http, rec, "GET /token/valid", 200, headers={"idToken": id_token})
-        await call(http, rec, "POST /admin/user/attribute", 200,
-                   json={"idToken": id_token, "attributeName": "name", "attributeValue": "Ada"})
-        rec.flows += 1
+        refreshed = call(http, rec, "POST /admin/refresh", 200,
+                         {"refreshToken": tokens["refreshToken"]})  # fmt: skip
+        id_token = (refreshed or tokens)["idToken"]
+        call(http, rec, "GET /token/valid", 200, headers={"idToken": id_token})
+        call(http, rec, "POST /admin/user/attribute", 200,
+             {"idToken": id_token, "attributeName": "name", "attributeValue": "Ada"})  # fmt: skip
+        with rec.lock:
+            rec.flows += 1
 
 
-async def drive(url: str, users: int, duration: float) -> tuple[Recorder, float]:
+def drive(url: str, users: int, duration: float, rec: Recorder) -> float:
+    """Run the users' flows for `duration` seconds, recording into `rec`; return the time.
+
+    One thread per user, each with a blocking HTTP/1.1 keep-alive connection: the same
+    shape as the floor's boto3 threads, and a load generator that takes little CPU from
+    the machine that also runs gunicorn and moto.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    http = urllib3.HTTPConnectionPool(host, int(port), maxsize=users, block=True,
+                                      retries=False, timeout=30.0)  # fmt: skip
+    started = time.monotonic()
+    deadline = started + duration
+    with ThreadPoolExecutor(users) as executor:
+        for future in [executor.submit(user_flow, http, rec, deadline) for _ in range(users)]:
+            future.result()
+    elapsed = time.monotonic() - started
+    http.close()
+    return elapsed
+
+
+def verify_sign_in(url: str, usernames: list[str]) -> list[str]:
+    """Sign every created user in through the proxy, 20 at a time; return who cannot."""
+    host, port = url.removeprefix("http://").split(":")
+    http = urllib3.HTTPConnectionPool(host, int(port), maxsize=20, block=True, timeout=30.0)
     rec = Recorder()
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
-        started = time.monotonic()
-        deadline = started + duration
-        await asyncio.gather(*(user_flow(http, rec, deadline) for _ in range(users)))
-        elapsed = time.monotonic() - started
-    return rec, elapsed
+
+    def signed_in(name: str) -> bool:
+        answer = call(http, rec, "POST /admin/signin", 200,
+                      {"username": name, "password": PASSWORD})  # fmt: skip
+        return answer is not None and "idToken" in answer
+
+    with ThreadPoolExecutor(20) as executor:
+        outcomes = list(executor.map(signed_in, usernames))
+    http.close()
+    return [name for name, ok in zip(usernames, outcomes, strict=True) if not ok]
 
 
-async def verify_sign_in(url: str, usernames: list[str]) -> list[str]:
-    """Sign every created user in through the proxy; return those who cannot."""
-    lost: list[str] = []
-    semaphore = asyncio.Semaphore(20)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-
-        async def one(name: str) -> None:
-            async with semaphore:
-                response = await http.post("/admin/signin",
-                                           json={"username": name, "password": PASSWORD})
-                if response.status_code != 200 or "idToken" not in response.json():
-                    lost.append(name)
-
-        await asyncio.gather(*(one(name) for name in usernames))
-    return lost
-
-
-def direct_ceiling(endpoint: str, pool: str, client_id: str, users: int,
-                   duration: float) -> tuple[int, int, float]:
+def direct_ceiling(
+    cognito: Any, pool: str, client_id: str, users: int, duration: float
+) -> tuple[int, int, float]:
     """The same flow's Cognito calls with boto3 directly: (flows, calls, seconds)."""
-    cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint,
-                           config=BotoConfig(max_pool_connections=users))
     lock = threading.Lock()
     counts = {"flows": 0, "calls": 0}
     deadline = time.monotonic() + duration
@@ -163,16 +199,23 @@ def direct_ceiling(endpoint: str, pool: str, client_id: str, users: int,
             cognito.sign_up(ClientId=client_id, Username=name, Password=PASSWORD)
             cognito.admin_confirm_sign_up(UserPoolId=pool, Username=name)
             attributes = [{"Name": "email_verified", "Value": "true"}]
-            cognito.admin_update_user_attributes(UserPoolId=pool, Username=name,
-                                                 UserAttributes=attributes)
+            cognito.admin_update_user_attributes(
+                UserPoolId=pool, Username=name, UserAttributes=attributes
+            )
             auth = cognito.admin_initiate_auth(
-                UserPoolId=pool, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                UserPoolId=pool,
+                ClientId=client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
                 AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD},
             )["AuthenticationResult"]
-            cognito.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                  AuthParameters={"REFRESH_TOKEN": auth["RefreshToken"]})
-            cognito.admin_update_user_attributes(UserPoolId=pool, Username=name,
-                                                 UserAttributes=[{"Name": "name", "Value": "Ada"}])
+            cognito.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": auth["RefreshToken"]},
+            )
+            cognito.admin_update_user_attributes(
+                UserPoolId=pool, Username=name, UserAttributes=[{"Name": "name", "Value": "Ada"}]
+            )
             with lock:
                 counts["flows"] += 1
                 counts["calls"] += 6
@@ -192,28 +235,59 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds per phase")
+    parser.add_argument("--duration", type=float, default=60.0,
+                        help="seconds per side, split over the rounds")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="rounds, each side once a round, alternating")  # fmt: skip
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     args = parser.parse_args()
     fake_credentials()
+    rec = Recorder()
+    elapsed = direct_elapsed = 0.0
+    flows = calls = 0
+    ratios: list[float] = []
+    phase = args.duration / args.rounds
     with moto_server() as endpoint:
         pool, client_id, _, _ = create_pool(endpoint, users=0)
+        cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint,
+                               config=BotoConfig(max_pool_connections=args.users))  # fmt: skip
         process, url = start_gunicorn(endpoint, pool, client_id, args.threads)
         try:
-            rec, elapsed = asyncio.run(drive(url, args.users, args.duration))
-            lost = asyncio.run(verify_sign_in(url, rec.created))
+            for number in range(args.rounds):
+                sides = ["proxy", "direct"] if number % 2 == 0 else ["direct", "proxy"]
+                result: dict[str, float] = {}
+                for side in sides:
+                    if side == "proxy":
+                        before = rec.flows
+                        seconds = drive(url, args.users, phase, rec)
+                        elapsed += seconds
+                        result[side] = (rec.flows - before) / seconds
+                    else:
+                        done, made, seconds = direct_ceiling(cognito, pool, client_id,
+                                                             args.users, phase)  # fmt: skip
+                        flows, calls, direct_elapsed = (flows + done, calls + made,
+                                                        direct_elapsed + seconds)  # fmt: skip
+                        result[side] = done / seconds
+                ratios.append(result["proxy"] / result["direct"])
+                print(f"round {number + 1}: proxy {result['proxy']:6.1f} flows/s, "
+                      f"floor {result['direct']:6.1f} flows/s, ratio {ratios[-1]:.3f}",
+                      flush=True)  # fmt: skip
+            lost = verify_sign_in(url, rec.created)
         finally:
             process.terminate()
             process.wait(timeout=15)
-        flows, calls, direct_elapsed = direct_ceiling(endpoint, pool, client_id, args.users,
-                                                      args.duration)
 
     total = sum(len(v) for v in rec.latencies.values())
     errors = sum(rec.errors.values())
-    print(f"load: {args.users} users, {elapsed:.1f} s, gunicorn 2 workers x {args.threads} threads")
-    print(f"{'route':28} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6}")
+    print(
+        f"load: {args.users} users, {elapsed:.1f} s through the proxy in {args.rounds} rounds "
+        f"interleaved with the floor, gunicorn 2 workers x {args.threads} threads"
+    )
+    print(
+        f"{'route':28} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>6}"
+    )
     routes: dict[str, Any] = {}
     for route in ROUTES:
         values = rec.latencies.get(route, [])
@@ -228,30 +302,53 @@ def main() -> int:
             "errors": rec.errors.get(route, 0),
         }
         routes[route] = row
-        print(f"{route:28} {row['requests']:8d} {row['rps']:7.1f} {row['p50']:8.1f} "
-              f"{row['p95']:8.1f} {row['p99']:8.1f} {row['errors']:6d}")
+        print(
+            f"{route:28} {row['requests']:8d} {row['rps']:7.1f} {row['p50']:8.1f} "
+            f"{row['p95']:8.1f} {row['p99']:8.1f} {row['errors']:6d}"
+        )
     all_latencies = [v for values in rec.latencies.values() for v in values]
-    print(f"{'all':28} {total:8d} {total / elapsed:7.1f} "
-          f"{statistics.median(all_latencies) * 1000:8.1f} "
-          f"{percentile(all_latencies, 0.95) * 1000:8.1f} "
-          f"{percentile(all_latencies, 0.99) * 1000:8.1f} {errors:6d}")
+    print(
+        f"{'all':28} {total:8d} {total / elapsed:7.1f} "
+        f"{statistics.median(all_latencies) * 1000:8.1f} "
+        f"{percentile(all_latencies, 0.95) * 1000:8.1f} "
+        f"{percentile(all_latencies, 0.99) * 1000:8.1f} {errors:6d}"
+    )
     for sample in rec.error_samples:
         print(f"  error: {sample}")
-    print(f"users created (201): {len(rec.created)}; signed in afterwards: "
-          f"{len(rec.created) - len(lost)}; lost: {len(lost)}")
+    print(
+        f"users created (201): {len(rec.created)}; signed in afterwards: "
+        f"{len(rec.created) - len(lost)}; lost: {len(lost)}"
+    )
     proxy_flows = rec.flows / elapsed
     direct_flows = flows / direct_elapsed
     print(f"flows/s through the proxy      : {proxy_flows:8.1f} ({rec.flows} flows)")
-    print(f"flows/s with boto3 directly    : {direct_flows:8.1f} ({flows} flows, "
-          f"{calls / direct_elapsed:.1f} Cognito calls/s, {args.users} threads)")
-    print(f"ratio proxy / direct           : {proxy_flows / direct_flows:8.3f}")
+    print(
+        f"floor: boto3 directly, flows/s : {direct_flows:8.1f} ({flows} flows, "
+        f"{calls / direct_elapsed:.1f} Cognito calls/s, {args.users} threads)"
+    )
+    print(f"ratio proxy / floor, all rounds: {proxy_flows / direct_flows:8.3f}")
+    print(f"ratio, median of {args.rounds} rounds     : {statistics.median(ratios):8.3f}"
+          "  (aim: >= 0.90)")  # fmt: skip
     if args.json:
-        print(json.dumps({
-            "users": args.users, "seconds": elapsed, "requests": total, "errors": errors,
-            "rps": total / elapsed, "routes": routes, "created": len(rec.created),
-            "lost": len(lost), "proxy_flows_per_s": proxy_flows,
-            "direct_flows_per_s": direct_flows, "ratio": proxy_flows / direct_flows,
-        }))
+        print(
+            json.dumps(
+                {
+                    "users": args.users,
+                    "seconds": elapsed,
+                    "requests": total,
+                    "errors": errors,
+                    "rps": total / elapsed,
+                    "routes": routes,
+                    "created": len(rec.created),
+                    "lost": len(lost),
+                    "proxy_flows_per_s": proxy_flows,
+                    "direct_flows_per_s": direct_flows,
+                    "ratio": proxy_flows / direct_flows,
+                    "round_ratios": ratios,
+                    "median_ratio": statistics.median(ratios),
+                }
+            )
+        )
     return 0 if errors == 0 and not lost else 1
 
 

@@ -1,9 +1,19 @@
-"""What the proxy adds to a sign-in: wsgi.handler vs the same boto3 call made directly.
+"""What the proxy adds to a sign-in, against floors that carry nothing of ours.
 
-Both run in this process, alternately, against one standalone moto server. Prints the
-median time per request of each and their ratio (the proxy's overhead).
+1. Over moto's server: POST /admin/signin through `wsgi.handler` against the floor, the
+   same AdminInitiateAuth made with a plain `boto3.client("cognito-idp")` (none of our
+   client settings or event handlers), same standalone moto server. Aim: <= 1.05x.
+2. In process, Cognito answered by a canned response at botocore's `before-send` (no
+   network; parameter validation, signing and parsing still run on both sides): the same
+   request through `wsgi.handler` against the floor, a bare `Flask()` app through the same
+   apig-wsgi handler whose one route reads the JSON body, makes the same call with a plain
+   boto3 client and answers JSON. Prints our own microseconds above that bare app
+   (aim: <= 100 us).
 
-    .venv/bin/python bench/overhead.py [--requests 300] [--rounds 5]
+Each side runs alternately, round by round (order swapped every round); medians of the
+rounds are printed.
+
+    .venv/bin/python bench/overhead.py [--requests 300] [--rounds 5] [--stubbed-requests 2000]
 """
 
 from __future__ import annotations
@@ -18,11 +28,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import boto3
+from apig_wsgi import make_lambda_handler
+from botocore.awsrequest import AWSResponse
+from flask import Flask, jsonify, request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _moto import PASSWORD, app_environment, create_pool, fake_credentials, moto_server
+from _moto import PASSWORD, REGION, app_environment, create_pool, fake_credentials, moto_server
 
 
 def per_request(call: Callable[[], object], count: int) -> float:
@@ -32,34 +48,97 @@ def per_request(call: Callable[[], object], count: int) -> float:
     return (time.perf_counter() - started) / count
 
 
+def interleaved(
+    sides: dict[str, Callable[[], object]], count: int, rounds: int
+) -> dict[str, float]:
+    """Median seconds per call of each side, the sides alternating round by round."""
+    for call in sides.values():
+        per_request(call, max(count // 10, 10))  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
+    for _ in range(rounds):
+        for name in order:
+            times[name].append(per_request(sides[name], count))
+        order.reverse()
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def sign_in_event(username: str) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "rawPath": "/admin/signin",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps({"username": username, "password": PASSWORD}),
+        "requestContext": {
+            "http": {
+                "method": "POST",
+                "path": "/admin/signin",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+            },
+            "requestId": "bench",
+        },
+        "isBase64Encoded": False,
+    }
+
+
+def plain_client(endpoint: str) -> Any:
+    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
+
+
+def bare_app(client: Any, pool: str, client_id: str) -> Flask:
+    """The floor's app: a plain Flask() whose one route makes the call and answers JSON."""
+    app = Flask("bare")
+
+    @app.post("/admin/signin")
+    def sign_in() -> Any:
+        body = request.get_json()
+        result = client.admin_initiate_auth(
+            UserPoolId=pool,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": body["username"], "PASSWORD": body["password"]},
+        )["AuthenticationResult"]
+        return jsonify({"idToken": result["IdToken"], "accessToken": result["AccessToken"]})
+
+    return app
+
+
+def canned(client: Any, answer: bytes) -> None:
+    """Answer every call of this client with `answer` (HTTP 200), without the network."""
+
+    def send(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.1"},
+                           _Raw(answer))  # fmt: skip
+
+    client.meta.events.register("before-send.cognito-idp", send)
+
+
+class _Raw:
+    """The raw body botocore reads from an AWSResponse."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300, help="requests per round and side")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="over moto, per round and side")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--stubbed-requests", type=int, default=2000,
+                        help="in process, per round and side")  # fmt: skip
     args = parser.parse_args()
     fake_credentials()
     with moto_server() as endpoint:
         pool, client_id, (username,), _ = create_pool(endpoint)
         os.environ.update(app_environment(endpoint, pool, client_id), LOG_LEVEL="INFO")
         wsgi = importlib.import_module("wsgi")
-        gateway = wsgi.app.extensions["cognito_gateway"]
-        direct_client = gateway._make_client()  # same timeouts and retries as the proxy's
-        event = {
-            "version": "2.0",
-            "rawPath": "/admin/signin",
-            "rawQueryString": "",
-            "headers": {"username": username, "password": PASSWORD},
-            "requestContext": {
-                "http": {
-                    "method": "POST",
-                    "path": "/admin/signin",
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": "127.0.0.1",
-                },
-                "requestId": "bench",
-            },
-            "isBase64Encoded": False,
-        }
+        direct_client = plain_client(endpoint)
+        event = sign_in_event(username)
 
         def through_proxy() -> None:
             response = wsgi.handler(event, None)
@@ -74,26 +153,55 @@ def main() -> None:
             )
             assert result["AuthenticationResult"]["IdToken"]
 
-        proxy_times, direct_times = [], []
         # The proxy logs one JSON line per request, as in production; into /dev/null here.
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-            per_request(through_proxy, 30)
-            per_request(direct, 30)
-            for _ in range(args.rounds):
-                direct_times.append(per_request(direct, args.requests))
-                proxy_times.append(per_request(through_proxy, args.requests))
-        proxy_ms = statistics.median(proxy_times) * 1000
-        direct_ms = statistics.median(direct_times) * 1000
-        result = {
-            "requests": args.requests * args.rounds,
-            "proxy_ms_per_request": round(proxy_ms, 3),
-            "direct_boto3_ms_per_request": round(direct_ms, 3),
-            "ratio": round(proxy_ms / direct_ms, 3),
-        }
-        print(f"POST /admin/signin through wsgi.handler : {proxy_ms:8.3f} ms/request")
-        print(f"admin_initiate_auth with boto3 directly : {direct_ms:8.3f} ms/request")
-        print(f"ratio proxy / direct                    : {proxy_ms / direct_ms:8.3f}")
-        print(json.dumps(result))
+            over_moto = interleaved(
+                {"proxy": through_proxy, "direct": direct}, args.requests, args.rounds
+            )
+            # A real answer of moto's, served from memory from now on.
+            real = direct_client.admin_initiate_auth(
+                UserPoolId=pool,
+                ClientId=client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+            )
+            answer = json.dumps({"AuthenticationResult": real["AuthenticationResult"]}).encode()
+            canned(wsgi.app.extensions["cognito_gateway"].client, answer)
+            floor_client = plain_client(endpoint)
+            canned(floor_client, answer)
+            bare_handler = make_lambda_handler(bare_app(floor_client, pool, client_id))
+
+            def bare() -> None:
+                response = bare_handler(event, None)
+                assert response["statusCode"] == 200, response
+
+            in_process = interleaved(
+                {"proxy": through_proxy, "bare": bare}, args.stubbed_requests, args.rounds
+            )
+
+    proxy_ms, direct_ms = over_moto["proxy"] * 1000, over_moto["direct"] * 1000
+    ours_us, bare_us = in_process["proxy"] * 1e6, in_process["bare"] * 1e6
+    print(f"medians of {args.rounds} interleaved rounds")
+    print(f"over moto ({args.requests} requests a round and side)")
+    print(f"  POST /admin/signin through wsgi.handler        : {proxy_ms:8.3f} ms/request")
+    print(f"  floor: admin_initiate_auth, plain boto3 client : {direct_ms:8.3f} ms/request")
+    print(f"  ratio proxy / floor                            : {proxy_ms / direct_ms:8.3f}"
+          "  (aim: <= 1.05)")  # fmt: skip
+    print(f"in process, Cognito's answer canned at before-send ({args.stubbed_requests} a round)")
+    print(f"  POST /admin/signin through wsgi.handler        : {ours_us:8.1f} us/request")
+    print(f"  floor: bare Flask() app + plain boto3, same    : {bare_us:8.1f} us/request")
+    print(f"  ours above the floor                           : {ours_us - bare_us:8.1f} us/request"
+          "  (aim: <= 100)")  # fmt: skip
+    print(json.dumps({
+        "floor": "plain boto3 admin_initiate_auth; in process: bare Flask() app + plain boto3",
+        "requests": args.requests * args.rounds,
+        "proxy_ms_per_request": round(proxy_ms, 3),
+        "direct_boto3_ms_per_request": round(direct_ms, 3),
+        "ratio": round(proxy_ms / direct_ms, 3),
+        "in_process_proxy_us": round(ours_us, 1),
+        "in_process_bare_us": round(bare_us, 1),
+        "in_process_above_floor_us": round(ours_us - bare_us, 1),
+    }))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -217,32 +217,34 @@ def _loopback_only() -> None:
 
 
 def _start_request() -> None:
-    g.started = time.perf_counter()
-    g.request_id = _gateway_request_id() or uuid.uuid4().hex
+    state = g._get_current_object()  # one context lookup each, not one per use
+    environ = request._get_current_object().environ  # type: ignore[attr-defined]
+    state.started = time.perf_counter()
+    state.request_id = _gateway_request_id(environ) or uuid.uuid4().hex
     # A client's own id is recorded beside ours, never used as the log key: behind an
     # ALB or a plain WSGI server anyone could make log lines collide or pose as others.
-    client_id = request.headers.get("X-Request-Id")
-    g.client_request_id = client_id if _is_request_id(client_id) else None
-    if "%" in _raw_path():
+    client_id = environ.get("HTTP_X_REQUEST_ID")
+    state.client_request_id = client_id if _is_request_id(client_id) else None
+    if "%" in _raw_path(environ):
         # No route has a character that needs escaping. An escaped spelling (/sign%75p)
         # would pass API Gateway's route-keyed throttles through ANY /{proxy+} and still
         # reach the route once decoded: it gets no route.
         raise NotFound()
 
 
-def _raw_path() -> str:
+def _raw_path(environ: dict[str, Any]) -> str:
     """The path as the client sent it, before any percent-decoding."""
-    event = request.environ.get("apig_wsgi.full_event")
+    event = environ.get("apig_wsgi.full_event")
     if isinstance(event, dict):
         raw = event.get("rawPath") or event.get("path") or ""
     else:
-        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     return str(raw).partition("?")[0]
 
 
-def _gateway_request_id() -> str | None:
+def _gateway_request_id(environ: dict[str, Any]) -> str | None:
     """API Gateway's id of this request (REST and HTTP APIs), the key of its access log."""
-    context = request.environ.get("apig_wsgi.request_context")
+    context = environ.get("apig_wsgi.request_context")
     candidate = context.get("requestId") if isinstance(context, dict) else None
     return candidate if _is_request_id(candidate) else None
 
@@ -251,14 +253,24 @@ def _is_request_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _REQUEST_ID.fullmatch(value) is not None
 
 
+_SECURITY_HEADERS_LOWER = tuple(
+    (name.lower(), name, value) for name, value in SECURITY_HEADERS.items()
+)
+
+
 def _finish_request(response: Response) -> Response:
-    # A view that chose its own caching (the demo page's assets) gets no "Pragma: no-cache".
-    cacheable = "Cache-Control" in response.headers
-    for name, value in SECURITY_HEADERS.items():
-        if not (cacheable and name == "Pragma"):
-            response.headers.setdefault(name, value)
+    headers = response.headers
+    # The security headers a route has not set itself, in one pass over the headers
+    # (Headers.setdefault would scan them once per header). A view that chose its own
+    # caching (the demo page's assets) gets no "Pragma: no-cache".
+    present = {name.lower() for name, _ in headers.items()}
+    if "cache-control" in present:
+        present.add("pragma")
+    headers.extend(
+        [(name, value) for lower, name, value in _SECURITY_HEADERS_LOWER if lower not in present]
+    )
     request_id = getattr(g, "request_id", None)
     if request_id:
-        response.headers["X-Request-Id"] = request_id
+        headers["X-Request-Id"] = request_id
     log_request(response)
     return response

@@ -145,7 +145,11 @@ def _body_bytes() -> bytes:
     (chunked) body has none, and werkzeug silently stops reading at that limit: the first
     16 KiB of a larger body would pass as the whole of it.
     """
-    if request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+    environ = request.environ
+    terminated = environ.get("wsgi.input_terminated")
+    if not terminated and environ.get("CONTENT_LENGTH") == "0":
+        return b""  # what get_data reads then, without building the input stream
+    if request.content_length is not None or not terminated:
         return request.get_data(cache=True)
     cached = g.get("streamed_body")
     if cached is None:

@@ -19,15 +19,29 @@ log = logging.getLogger("proxy_app.request")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 # Libraries that log request parameters (passwords included) at DEBUG.
 _QUIET = ("botocore", "boto3", "urllib3", "s3transfer")
+# One encoder for every line (json.dumps with `default` would build one per call).
+_ENCODER = json.JSONEncoder(default=str)
 
 
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message, extras."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._second_text = ""
+
+    def _time(self, record: logging.LogRecord) -> str:
+        # The text of the second is kept: strftime once a second, not once a line.
+        second = int(record.created)
+        if second != self._second:
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._second_text}.{int(record.msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "time": self._time(record),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -40,7 +54,7 @@ class JsonFormatter(logging.Formatter):
             entry["requestId"] = getattr(g, "request_id", None)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -74,19 +88,32 @@ def configure_logging(level: str) -> None:
 
 def log_request(response: Response) -> None:
     """Log the request that this response answers."""
-    started = getattr(g, "started", None)
+    if not log.isEnabledFor(logging.INFO):
+        return
+    state = g._get_current_object()  # one context lookup, not one per attribute
+    started = getattr(state, "started", None)
     latency = None if started is None else round((time.perf_counter() - started) * 1000, 2)
-    error = getattr(g, "api_error", None)
-    log.info(
+    error = getattr(state, "api_error", None)
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    # The record is made here rather than by log.info, which would walk the stack for a
+    # file name and line that the JSON line does not show.
+    record = log.makeRecord(
+        log.name,
+        logging.INFO,
+        __file__,
+        0,
         "request",
+        (),
+        None,
         extra={
-            "requestId": getattr(g, "request_id", None),
-            "clientRequestId": getattr(g, "client_request_id", None),
-            "method": request.method,
-            "path": request.path[:256],
+            "requestId": getattr(state, "request_id", None),
+            "clientRequestId": getattr(state, "client_request_id", None),
+            "method": current.method,
+            "path": current.path[:256],
             "status": response.status_code,
             "latencyMs": latency,
             "errorCode": None if error is None else error.code,
-            "cognitoError": getattr(g, "cognito_error", None),
+            "cognitoError": getattr(state, "cognito_error", None),
         },
     )
+    log.handle(record)

@@ -3,13 +3,15 @@
 The checks follow awslabs/aws-jwt-verify, in a fixed order so that every refusal names
 one reason: shape and size, algorithm, key id, signature, issuer, token use, client,
 then expiry, not-before and issued-at. PyJWT parses the keys and checks the signature;
-this module owns only the parsing order and the JWKS cache policy.
+this module owns only the parsing order, the JWKS cache policy and the cache of tokens
+already verified (VerifiedTokenCache: a token is checked by RSA once, not per request).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import http.client
 import json
 import logging
@@ -19,14 +21,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeGuard
-
-import jwt
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from proxy_app.config import Config
 from proxy_app.failures import CognitoRefused, CognitoUnavailable, TokenForbidden, TokenRejected
+
+if TYPE_CHECKING:
+    import jwt
 
 log = logging.getLogger("proxy_app.tokens")
 
@@ -34,6 +38,8 @@ TokenUse = Literal["id", "access"]
 MAX_TOKEN_BYTES = 8 * 1024
 MAX_JWKS_BYTES = 256 * 1024
 UNKNOWN_KID_REFETCH_SECONDS = 10.0
+# Tokens kept once verified (least recently used dropped first): a few thousand users.
+VERIFIED_CACHE_SIZE = 4096
 ALGORITHM = "RS256"
 # Algorithms a JWK may name; a token's `alg` must still be RS256 and equal the key's.
 JWK_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
@@ -87,6 +93,11 @@ class JwksCache:
         self._last_fetch: float | None = None
         self._last_fetch_failed = False
         self._generation = 0  # fetch attempts finished
+        self._fingerprint: str | None = None
+        # The key set with its version, replaced as one: the version is bumped whenever a
+        # fetch brings keys that differ from those held, and what was verified under an
+        # older version is verified afresh (see VerifiedTokenCache).
+        self._versioned: tuple[dict[str, jwt.PyJWK], int] = ({}, 0)
         self._lock = threading.Lock()
         self.fetch_count = 0
 
@@ -124,6 +135,20 @@ class JwksCache:
                 raise self._held_back()
             return (keys or {}).get(kid)
 
+    @property
+    def key_set_version(self) -> int:
+        """The version of the key set held now (0 before the first fetch)."""
+        return self._versioned[1]
+
+    def get_versioned(self, kid: str) -> tuple[jwt.PyJWK | None, int | None]:
+        """Like `get`, with the version of the key set the key came from (None if unknown)."""
+        keys, version = self._versioned
+        if kid in keys:
+            return keys[kid], version
+        key = self.get(kid)
+        keys, version = self._versioned
+        return key, (version if key is not None and keys.get(kid) is key else None)
+
     def _may_fetch(self) -> bool:
         return self._last_fetch is None or self._since_last_fetch() >= UNKNOWN_KID_REFETCH_SECONDS
 
@@ -139,15 +164,20 @@ class JwksCache:
         self._last_fetch_failed = True
         self.fetch_count += 1
         try:
-            keys = self._fetch_keys()
+            keys, fingerprint = self._fetch_keys()
         finally:
             # Bumped when the attempt ends, so requests that waited for it share its outcome.
             self._generation += 1
         self._keys = keys
+        version = self._versioned[1]
+        if fingerprint != self._fingerprint:
+            self._fingerprint = fingerprint
+            version += 1
+        self._versioned = (keys, version)
         self._last_fetch_failed = False
         return keys
 
-    def _fetch_keys(self) -> dict[str, jwt.PyJWK]:
+    def _fetch_keys(self) -> tuple[dict[str, jwt.PyJWK], str]:
         started = time.monotonic()
         try:
             body = self._download()
@@ -161,7 +191,7 @@ class JwksCache:
                 extra={"jwksUrl": self.url, "error": type(exc).__name__},
             )
             raise CognitoUnavailable("JwksUnreachable") from None
-        keys = self._parse(body)
+        keys, fingerprint = self._parse(body)
         log.info(
             "jwks fetched",
             extra={
@@ -170,7 +200,7 @@ class JwksCache:
                 "latencyMs": round((time.monotonic() - started) * 1000, 1),
             },
         )
-        return keys
+        return keys, fingerprint
 
     def _download(self) -> bytes:
         # The socket timeout bounds the connection and every wait for bytes; the deadline
@@ -194,7 +224,8 @@ class JwksCache:
                 chunks.append(chunk)
         return b"".join(chunks)
 
-    def _parse(self, body: bytes) -> dict[str, jwt.PyJWK]:
+    def _parse(self, body: bytes) -> tuple[dict[str, jwt.PyJWK], str]:
+        """The usable keys by kid, and a fingerprint of exactly those entries."""
         try:
             document = json.loads(body)
             entries = document["keys"]
@@ -204,15 +235,21 @@ class JwksCache:
             log.warning("jwks document is not a key set", extra={"jwksUrl": self.url})
             raise CognitoRefused("InvalidJwks") from None
         keys: dict[str, jwt.PyJWK] = {}
+        used: dict[str, Any] = {}
         for entry in entries:
             key = _signing_key(entry)
             if key is not None:
                 keys[entry["kid"]] = key
-        return keys
+                used[entry["kid"]] = entry
+        return keys, json.dumps(used, sort_keys=True, default=str)
 
 
 def _signing_key(entry: Any) -> jwt.PyJWK | None:
     """Turn one JWKS entry into a key, or None for an entry that cannot sign our tokens."""
+    # PyJWT (and cryptography under it) load with the first key set, not at `import
+    # wsgi`: a cold start that serves no token route never pays for them.
+    import jwt
+
     if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
         return None
     algorithm = entry.get("alg", ALGORITHM)
@@ -232,6 +269,65 @@ def _signing_key(entry: Any) -> jwt.PyJWK | None:
     return key
 
 
+class VerifiedTokenCache:
+    """Tokens that passed every check, so that the same token is not checked by RSA twice.
+
+    Keyed by a SHA-256 of the whole token and the slot it came in (id or access): a token
+    that differs in any byte, or comes in the other slot, is a miss and is verified afresh.
+    An entry is tagged with the key set it was verified under and dropped once the key set
+    changes; it lives no longer than the token's own expiry plus the leeway, and the
+    verifier still checks the claims (expiry and leeway included) on every hit. Bounded:
+    the least recently used entry goes first.
+    """
+
+    def __init__(self, size: int = VERIFIED_CACHE_SIZE) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[bytes, TokenUse], tuple[int, float, VerifiedToken]]
+        self._entries = OrderedDict()
+        self._version = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @staticmethod
+    def key(token: str, token_use: TokenUse) -> tuple[bytes, TokenUse]:
+        """The cache key: a digest of every character of the token, and its slot."""
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest(), token_use
+
+    def get(self, key: tuple[bytes, TokenUse], version: int, now: float) -> VerifiedToken | None:
+        """The entry for this key verified under this key set version, if still in date."""
+        with self._lock:
+            self._drop_if_keys_changed(version)
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            entry_version, valid_until, verified = entry
+            if entry_version != version or now >= valid_until:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return verified
+
+    def put(
+        self, key: tuple[bytes, TokenUse], version: int, valid_until: float, token: VerifiedToken
+    ) -> None:
+        """Keep a verified token until valid_until, under the key set it was verified with."""
+        with self._lock:
+            self._drop_if_keys_changed(version)
+            if version != self._version:
+                return  # verified under a key set that has been replaced meanwhile
+            self._entries[key] = (version, valid_until, token)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def _drop_if_keys_changed(self, version: int) -> None:
+        if version > self._version:
+            self._entries.clear()
+            self._version = version
+
+
 class TokenVerifier:
     """Verify Cognito id and access tokens fully before anything acts on them."""
 
@@ -248,9 +344,30 @@ class TokenVerifier:
         self.jwks = jwks or JwksCache(
             config.jwks_url, config.jwks_connect_timeout, config.jwks_total_timeout
         )
+        self.cache = VerifiedTokenCache()
+        self.signature_checks = 0
 
     def verify(self, token: str, expected_use: TokenUse) -> VerifiedToken:
-        """Check a token in a fixed order; raise TokenRejected with the failing reason."""
+        """Check a token in a fixed order; raise TokenRejected with the failing reason.
+
+        A token verified before (same bytes, same slot, same key set) skips the parsing
+        and the signature; its claims are checked again all the same (expiry included).
+        """
+        if len(token) > MAX_TOKEN_BYTES:
+            raise TokenRejected("malformed", "The token is too large.")
+        key = VerifiedTokenCache.key(token, expected_use)
+        cached = self.cache.get(key, self.jwks.key_set_version, self._clock())
+        if cached is not None:
+            self._check_claims(cached.claims, expected_use)
+            return cached
+        verified, version = self._verify(token, expected_use)
+        if version is not None:
+            valid_until = verified.claims["exp"] + self._leeway
+            self.cache.put(key, version, valid_until, verified)
+        return verified
+
+    def _verify(self, token: str, expected_use: TokenUse) -> tuple[VerifiedToken, int | None]:
+        """Every check; the result, and the version of the key set that verified it."""
         jws = _parse(token)
         alg = jws.header.get("alg")
         # RS256 only: refuses `none`, HMAC with the public key as secret, and swaps.
@@ -259,15 +376,16 @@ class TokenVerifier:
         kid = jws.header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise TokenRejected("unknown_kid", "The token names no signing key.")
-        key = self.jwks.get(kid)
+        key, version = self.jwks.get_versioned(kid)
         if key is None:
             raise TokenRejected("unknown_kid", "The token's signing key is not the pool's.")
         if key.algorithm_name != alg:
             raise TokenRejected("unsupported_alg", "The token's algorithm is not the key's.")
+        self.signature_checks += 1
         if not key.Algorithm.verify(jws.signing_input, key.key, jws.signature):
             raise TokenRejected("bad_signature", "The token's signature is not valid.")
         self._check_claims(jws.claims, expected_use)
-        return _verified(jws.claims, expected_use, token)
+        return _verified(jws.claims, expected_use, token), version
 
     def _check_claims(self, claims: dict[str, Any], expected_use: TokenUse) -> None:
         if claims.get("iss") != self._issuer:

@@ -27,6 +27,9 @@ PROBE = textwrap.dedent(
     import wsgi
     assert callable(wsgi.handler)
     assert "apispec" not in sys.modules, "apispec is needed only for /openapi.json"
+    assert "jwt" not in sys.modules, "PyJWT is needed only once a token is verified"
+    assert "cryptography" not in sys.modules, "cryptography is needed only for tokens"
+    assert "flask_cors" not in sys.modules, "flask-cors is needed only when configured"
     print("ok", wsgi.app.name)
     """
 )
