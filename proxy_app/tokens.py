@@ -89,15 +89,14 @@ class JwksCache:
         self._connect_timeout = connect_timeout
         self._total_timeout = total_timeout
         self._clock = clock
-        self._keys: dict[str, jwt.PyJWK] | None = None
         self._last_fetch: float | None = None
         self._last_fetch_failed = False
         self._generation = 0  # fetch attempts finished
         self._fingerprint: str | None = None
-        # The key set with its version, replaced as one: the version is bumped whenever a
-        # fetch brings keys that differ from those held, and what was verified under an
-        # older version is verified afresh (see VerifiedTokenCache).
-        self._versioned: tuple[dict[str, jwt.PyJWK], int] = ({}, 0)
+        # The key set with its version, replaced as one (None before the first fetch): the
+        # version is bumped whenever a fetch brings keys that differ from those held, and
+        # what was verified under an older version is verified afresh (VerifiedTokenCache).
+        self._key_set: tuple[dict[str, jwt.PyJWK], int] | None = None
         self._lock = threading.Lock()
         self.fetch_count = 0
 
@@ -111,6 +110,11 @@ class JwksCache:
                 None if self._last_fetch is None else round(self._clock() - self._last_fetch, 1)
             ),
         }
+
+    @property
+    def _keys(self) -> dict[str, jwt.PyJWK] | None:
+        key_set = self._key_set
+        return None if key_set is None else key_set[0]
 
     def get(self, kid: str) -> jwt.PyJWK | None:
         """Return the key with this kid, fetching the set when the policy allows."""
@@ -138,16 +142,18 @@ class JwksCache:
     @property
     def key_set_version(self) -> int:
         """The version of the key set held now (0 before the first fetch)."""
-        return self._versioned[1]
+        key_set = self._key_set
+        return 0 if key_set is None else key_set[1]
 
     def get_versioned(self, kid: str) -> tuple[jwt.PyJWK | None, int | None]:
         """Like `get`, with the version of the key set the key came from (None if unknown)."""
-        keys, version = self._versioned
-        if kid in keys:
-            return keys[kid], version
+        key_set = self._key_set
+        if key_set is not None and kid in key_set[0]:
+            return key_set[0][kid], key_set[1]
         key = self.get(kid)
-        keys, version = self._versioned
-        return key, (version if key is not None and keys.get(kid) is key else None)
+        key_set = self._key_set
+        held = key is not None and key_set is not None and key_set[0].get(kid) is key
+        return key, (key_set[1] if held and key_set is not None else None)
 
     def _may_fetch(self) -> bool:
         return self._last_fetch is None or self._since_last_fetch() >= UNKNOWN_KID_REFETCH_SECONDS
@@ -168,12 +174,11 @@ class JwksCache:
         finally:
             # Bumped when the attempt ends, so requests that waited for it share its outcome.
             self._generation += 1
-        self._keys = keys
-        version = self._versioned[1]
+        version = self.key_set_version
         if fingerprint != self._fingerprint:
             self._fingerprint = fingerprint
             version += 1
-        self._versioned = (keys, version)
+        self._key_set = (keys, version)
         self._last_fetch_failed = False
         return keys
 
