@@ -128,6 +128,19 @@ class Pool:
         return Config(**values)
 
 
+def admin_sign_in(
+    idp: Any, pool: Pool, username: str, password: str = PASSWORD
+) -> dict[str, Any]:
+    """Sign a user in straight through boto3 (AdminInitiateAuth), not through the app."""
+    answer: dict[str, Any] = idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return answer
+
+
 TEST_POLICY = {
     "MinimumLength": 8,
     "RequireUppercase": True,

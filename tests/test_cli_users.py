@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import PASSWORD, Pool, _create_pool, unique_username
+from conftest import PASSWORD, Pool, _create_pool, admin_sign_in, unique_username
 from flask import Flask
 from legacy_support import closed_port
 
@@ -112,16 +112,6 @@ def exists(cognito: Any, pool: Pool, username: str) -> bool:
     except cognito.exceptions.UserNotFoundException:
         return False
     return True
-
-
-def sign_in(cognito: Any, pool: Pool, username: str, password: str = PASSWORD) -> dict[str, Any]:
-    answer: dict[str, Any] = cognito.admin_initiate_auth(
-        UserPoolId=pool.id,
-        ClientId=pool.client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": password},
-    )
-    return answer
 
 
 def calls_of(app: Flask, operation: str) -> list[dict[str, Any]]:
@@ -367,7 +357,7 @@ def test_create_with_a_temporary_password_and_attributes(
     assert attributes["email"] == username and attributes["custom:tier"] == "gold"
     assert calls[0]["TemporaryPassword"] == "Temp0rary-pass"
     assert "MessageAction" not in calls[0]  # Cognito sends the invitation
-    challenge = sign_in(cognito, fresh_pool, username, "Temp0rary-pass")
+    challenge = admin_sign_in(cognito, fresh_pool, username, "Temp0rary-pass")
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
 
@@ -387,7 +377,7 @@ def test_create_with_a_permanent_password_confirms_the_user(
     answer = as_json(succeeds(app, "create", username, "--password", PASSWORD, "--json"))
     assert answer["username"] == username and answer["status"] == "CONFIRMED"
     assert calls[0]["MessageAction"] == "SUPPRESS"  # no invitation with a temporary one
-    assert "AccessToken" in sign_in(cognito, fresh_pool, username)["AuthenticationResult"]
+    assert "AccessToken" in admin_sign_in(cognito, fresh_pool, username)["AuthenticationResult"]
 
 
 def test_create_with_a_password_the_policy_refuses_creates_nobody(
@@ -444,7 +434,7 @@ def test_disable_then_enable(app: Flask, cognito: Any, fresh_pool: Pool) -> None
     assert succeeds(app, "disable", username).stdout == f"disabled {username}\n"
     assert user_of(cognito, fresh_pool, username)["Enabled"] is False
     with pytest.raises(cognito.exceptions.NotAuthorizedException):
-        sign_in(cognito, fresh_pool, username)
+        admin_sign_in(cognito, fresh_pool, username)
     answer = as_json(succeeds(app, "enable", username, "--json"))
     assert answer == {"username": username, "result": "enabled"}
     assert user_of(cognito, fresh_pool, username)["Enabled"] is True
@@ -472,7 +462,8 @@ def test_set_password_asks_with_hidden_input(app: Flask, cognito: Any, fresh_poo
     assert result.stdout == f"password set for {username} (permanent)\n"
     assert new not in result.output  # not echoed
     assert "new password for" in result.stderr and "Repeat for confirmation" in result.stderr
-    assert "AccessToken" in sign_in(cognito, fresh_pool, username, new)["AuthenticationResult"]
+    signed_in = admin_sign_in(cognito, fresh_pool, username, new)
+    assert "AccessToken" in signed_in["AuthenticationResult"]
 
 
 def test_set_password_temporary_from_stdin(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
@@ -488,7 +479,7 @@ def test_set_password_temporary_from_stdin(app: Flask, cognito: Any, fresh_pool:
     )
     assert as_json(result) == {"username": username, "result": "password set", "permanent": False}
     assert user_of(cognito, fresh_pool, username)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
-    assert sign_in(cognito, fresh_pool, username, "T3mp-pass-word")["ChallengeName"] == (
+    assert admin_sign_in(cognito, fresh_pool, username, "T3mp-pass-word")["ChallengeName"] == (
         "NEW_PASSWORD_REQUIRED"
     )
 
@@ -496,14 +487,14 @@ def test_set_password_temporary_from_stdin(app: Flask, cognito: Any, fresh_pool:
 def test_set_password_on_the_command_line(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
     username = add_user(cognito, fresh_pool)
     succeeds(app, "set-password", username, "--password", "Opt10n-password")
-    assert sign_in(cognito, fresh_pool, username, "Opt10n-password")["AuthenticationResult"]
+    assert admin_sign_in(cognito, fresh_pool, username, "Opt10n-password")["AuthenticationResult"]
 
 
 def test_set_password_refused_by_the_policy(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
     username = add_user(cognito, fresh_pool)
     line = fails(app, "set-password", username, "--password-stdin", input=f"{WEAK}\n")
     assert line.startswith("Error: password refused: ") and WEAK not in line
-    assert sign_in(cognito, fresh_pool, username)["AuthenticationResult"]  # unchanged
+    assert admin_sign_in(cognito, fresh_pool, username)["AuthenticationResult"]  # unchanged
 
 
 def test_set_password_with_nothing_on_stdin(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
@@ -518,7 +509,7 @@ def test_set_password_prompt_must_match(app: Flask, cognito: Any, fresh_pool: Po
     result = invoke(app, "set-password", username, input="N3w-password-x\nN3w-password-y\n")
     assert result.exit_code != 0
     assert "The two entered values do not match" in result.stderr
-    assert sign_in(cognito, fresh_pool, username)["AuthenticationResult"]  # unchanged
+    assert admin_sign_in(cognito, fresh_pool, username)["AuthenticationResult"]  # unchanged
 
 
 def test_set_password_for_an_unknown_user(app: Flask) -> None:
@@ -536,7 +527,7 @@ def test_set_password_refuses_two_sources(app: Flask) -> None:
 
 def test_sign_out_revokes_refresh_tokens(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
     username = add_user(cognito, fresh_pool)
-    refresh = sign_in(cognito, fresh_pool, username)["AuthenticationResult"]["RefreshToken"]
+    refresh = admin_sign_in(cognito, fresh_pool, username)["AuthenticationResult"]["RefreshToken"]
     answer = as_json(succeeds(app, "sign-out", username, "--json"))
     assert answer == {"username": username, "result": "signed out", "recorded": False}
     with pytest.raises(cognito.exceptions.NotAuthorizedException):

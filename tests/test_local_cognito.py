@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
-from conftest import PASSWORD, REGION, Pool, _create_pool
+from conftest import PASSWORD, REGION, Pool, _create_pool, admin_sign_in
 from test_mfa import fresh_code, wrong_code
 
 from local_cognito import CodeBook, Purpose, RunningServer, serve
@@ -112,16 +112,6 @@ def _confirmed_user(idp: Any, pool: Pool) -> str:
         UserPoolId=pool.id, Username=username, Password=PASSWORD, Permanent=True
     )
     return username
-
-
-def _sign_in(idp: Any, pool: Pool, username: str, password: str = PASSWORD) -> dict[str, Any]:
-    answer: dict[str, Any] = idp.admin_initiate_auth(
-        UserPoolId=pool.id,
-        ClientId=pool.client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": password},
-    )
-    return answer
 
 
 def _status(idp: Any, pool: Pool, username: str) -> str:
@@ -268,7 +258,7 @@ class TestPasswordResetCodes:
             Password=new_password,
             ConfirmationCode=code,
         )
-        assert _sign_in(idp, local_pool, username, new_password)["AuthenticationResult"]
+        assert admin_sign_in(idp, local_pool, username, new_password)["AuthenticationResult"]
 
     def test_a_reset_code_expires_after_an_hour(
         self, idp: Any, local_pool: Pool, console: Console
@@ -305,18 +295,18 @@ class TestUnconfirmedSignIn:
     def test_the_right_password_is_user_not_confirmed(self, idp: Any, local_pool: Pool) -> None:
         username = _sign_up(idp, local_pool)
         with pytest.raises(ClientError) as raised:
-            _sign_in(idp, local_pool, username)
+            admin_sign_in(idp, local_pool, username)
         assert _error(raised) == "UserNotConfirmedException"
 
     def test_a_wrong_password_is_still_not_authorized(self, idp: Any, local_pool: Pool) -> None:
         username = _sign_up(idp, local_pool)
         with pytest.raises(ClientError) as raised:
-            _sign_in(idp, local_pool, username, "Wr0ng-Passw0rd")
+            admin_sign_in(idp, local_pool, username, "Wr0ng-Passw0rd")
         assert _error(raised) == "NotAuthorizedException"
 
     def test_moto_still_signs_unconfirmed_users_in(self, bare: Any, bare_pool: Pool) -> None:
         username = _sign_up(bare, bare_pool)
-        assert _sign_in(bare, bare_pool, username)["AuthenticationResult"]["AccessToken"]
+        assert admin_sign_in(bare, bare_pool, username)["AuthenticationResult"]["AccessToken"]
 
 
 def _answer_with_unknown_session(idp: Any, pool: Pool) -> str:
@@ -351,7 +341,8 @@ class TestUnknownSession:
 class TestTotpCodes:
     def _associate(self, idp: Any, pool: Pool) -> tuple[str, str]:
         username = _confirmed_user(idp, pool)
-        access_token = _sign_in(idp, pool, username)["AuthenticationResult"]["AccessToken"]
+        tokens = admin_sign_in(idp, pool, username)["AuthenticationResult"]
+        access_token = tokens["AccessToken"]
         secret = idp.associate_software_token(AccessToken=access_token)["SecretCode"]
         return access_token, secret
 
@@ -379,7 +370,8 @@ class TestAttributeVerification:
         self, idp: Any, local_pool: Pool, console: Console
     ) -> None:
         username = _confirmed_user(idp, local_pool)
-        access_token = _sign_in(idp, local_pool, username)["AuthenticationResult"]["AccessToken"]
+        tokens = admin_sign_in(idp, local_pool, username)["AuthenticationResult"]
+        access_token = tokens["AccessToken"]
         answer = idp.get_user_attribute_verification_code(
             AccessToken=access_token, AttributeName="email"
         )
@@ -401,7 +393,8 @@ class TestAttributeVerification:
         self, idp: Any, local_pool: Pool
     ) -> None:
         username = _confirmed_user(idp, local_pool)
-        access_token = _sign_in(idp, local_pool, username)["AuthenticationResult"]["AccessToken"]
+        tokens = admin_sign_in(idp, local_pool, username)["AuthenticationResult"]
+        access_token = tokens["AccessToken"]
         with pytest.raises(ClientError) as raised:
             idp.get_user_attribute_verification_code(
                 AccessToken=access_token, AttributeName="phone_number"
@@ -415,7 +408,8 @@ class TestAttributeVerification:
 
     def test_moto_still_lacks_attribute_verification(self, bare: Any, bare_pool: Pool) -> None:
         username = _confirmed_user(bare, bare_pool)
-        access_token = _sign_in(bare, bare_pool, username)["AuthenticationResult"]["AccessToken"]
+        tokens = admin_sign_in(bare, bare_pool, username)["AuthenticationResult"]
+        access_token = tokens["AccessToken"]
         with pytest.raises(ClientError):
             bare.get_user_attribute_verification_code(
                 AccessToken=access_token, AttributeName="email"
@@ -427,7 +421,7 @@ class TestAttributeVerification:
 class TestRevokeToken:
     def test_a_revoked_refresh_token_refreshes_no_more(self, idp: Any, local_pool: Pool) -> None:
         username = _confirmed_user(idp, local_pool)
-        result = _sign_in(idp, local_pool, username)["AuthenticationResult"]
+        result = admin_sign_in(idp, local_pool, username)["AuthenticationResult"]
         idp.revoke_token(Token=result["RefreshToken"], ClientId=local_pool.client_id)
         with pytest.raises(ClientError) as raised:
             idp.initiate_auth(
@@ -444,7 +438,7 @@ class TestRevokeToken:
 
     def test_moto_still_lacks_revoke_token(self, bare: Any, bare_pool: Pool) -> None:
         username = _confirmed_user(bare, bare_pool)
-        result = _sign_in(bare, bare_pool, username)["AuthenticationResult"]
+        result = admin_sign_in(bare, bare_pool, username)["AuthenticationResult"]
         with pytest.raises(ClientError):
             bare.revoke_token(Token=result["RefreshToken"], ClientId=bare_pool.client_id)
 
