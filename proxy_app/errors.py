@@ -278,7 +278,7 @@ def problem_response(error: ApiError) -> Response:
         "status": error.status,
         "detail": error.detail,
         "code": error.code,
-        "requestId": getattr(g, "request_id", None),
+        "requestId": g.get("request_id"),
     }
     if error.errors is not None:
         body["errors"] = error.errors
@@ -319,7 +319,7 @@ def register_error_handlers(app: Flask) -> None:
         log.error(
             "unhandled exception",
             exc_info=exc,
-            extra={"requestId": getattr(g, "request_id", None)},
+            extra={"requestId": g.get("request_id")},
         )
         error = internal_error()
         g.api_error = error
