@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from flask import current_app, g, request
@@ -19,21 +20,21 @@ JSON_TYPES = ("application/json",)
 def load(schema_class: type[Schema]) -> dict[str, Any]:
     """Load the request's input through a schema: body members and headers, merged."""
     schema = instance(schema_class)
+    current = request._get_current_object()  # type: ignore[attr-defined]
     body = _json_body()
     merged: dict[str, Any] = dict(body)
     errors: dict[str, list[str]] = {}
     accept_headers = current_app.config["PROXY"].accept_credential_headers
-    for name, field in schema.fields.items():
-        if not field.metadata.get("header"):
-            continue
+    headers = _Headers(current.environ)
+    for name, credential in _header_fields(schema_class):
         try:
-            value = _header(name)
+            value = headers.value(name)
         except ValueError as exc:
             errors[name] = [str(exc)]
             continue
         if value is None:
             continue
-        if field.metadata.get("credential") and not accept_headers and not _is_bearer(name):
+        if credential and not accept_headers and not headers.is_bearer(name):
             errors[name] = [
                 "Credentials are not accepted in custom headers here; "
                 "send them in the JSON body or as Authorization: Bearer."
@@ -51,63 +52,79 @@ def load(schema_class: type[Schema]) -> dict[str, Any]:
         raise validation_failed(_flatten(exc.messages)) from None
 
 
-def _is_bearer(name: str) -> bool:
-    return name == "accessToken" and request.headers.get("accessToken") is None
-
-
-def _header(name: str) -> str | None:
-    """Return a field's header value (case-insensitive), decoded; Bearer for accessToken."""
-    _refuse_repeated_header(name)
-    raw = request.headers.get(name)
-    if name == "accessToken":
-        bearer = _bearer_token()
-        if raw is not None and bearer is not None and _decode(raw) != bearer:
-            raise ValueError("Given in the accessToken and Authorization headers differently.")
-        if raw is None:
-            return bearer
-    if raw is None:
-        return None
-    return _decode(raw)
-
-
-def _refuse_repeated_header(name: str) -> None:
-    """Refuse a field header sent twice, where the event still shows each copy.
-
-    WSGI servers and API Gateway's HTTP API join repeated headers with commas, which
-    cannot be told from a value with a comma; REST API and ALB events keep them apart.
-    """
-    event = request.environ.get("apig_wsgi.full_event")
-    if not event or not isinstance(event.get("multiValueHeaders"), dict):
-        return
-    lowered = name.lower()
-    copies = sum(
-        len(values or [])
-        for header, values in event["multiValueHeaders"].items()
-        if header.lower() == lowered
+@cache
+def _header_fields(schema_class: type[Schema]) -> tuple[tuple[str, bool], ...]:
+    """The schema's fields that may come as headers, and whether each is a credential."""
+    return tuple(
+        (name, bool(field.metadata.get("credential")))
+        for name, field in instance(schema_class).fields.items()
+        if field.metadata.get("header")
     )
-    if copies > 1:
-        raise ValueError("Given more than once.")
 
 
-def _bearer_token() -> str | None:
-    authorization = request.headers.get("Authorization")
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return _decode(token.strip())
+class _Headers:
+    """A request's field headers, read from its WSGI environ (case-insensitive)."""
 
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+        self.event = environ.get("apig_wsgi.full_event")
 
-def _decode(value: str) -> str:
-    """Undo WSGI's latin-1 decoding of header bytes: headers carry UTF-8."""
-    if "apig_wsgi.full_event" in request.environ:
-        # apig-wsgi passes API Gateway's header strings through as they are.
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        raise ValueError("Header value is not valid UTF-8.") from None
+    def raw(self, name: str) -> str | None:
+        return self.environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+    def is_bearer(self, name: str) -> bool:
+        return name == "accessToken" and self.raw("accessToken") is None
+
+    def value(self, name: str) -> str | None:
+        """A field's header value, decoded; Authorization: Bearer for accessToken."""
+        self._refuse_repeated(name)
+        raw = self.raw(name)
+        if name == "accessToken":
+            bearer = self._bearer_token()
+            if raw is not None and bearer is not None and self._decode(raw) != bearer:
+                raise ValueError("Given in the accessToken and Authorization headers differently.")
+            if raw is None:
+                return bearer
+        if raw is None:
+            return None
+        return self._decode(raw)
+
+    def _refuse_repeated(self, name: str) -> None:
+        """Refuse a field header sent twice, where the event still shows each copy.
+
+        WSGI servers and API Gateway's HTTP API join repeated headers with commas, which
+        cannot be told from a value with a comma; REST API and ALB events keep them apart.
+        """
+        event = self.event
+        if not event or not isinstance(event.get("multiValueHeaders"), dict):
+            return
+        lowered = name.lower()
+        copies = sum(
+            len(values or [])
+            for header, values in event["multiValueHeaders"].items()
+            if header.lower() == lowered
+        )
+        if copies > 1:
+            raise ValueError("Given more than once.")
+
+    def _bearer_token(self) -> str | None:
+        authorization = self.raw("Authorization")
+        if authorization is None:
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return self._decode(token.strip())
+
+    def _decode(self, value: str) -> str:
+        """Undo WSGI's latin-1 decoding of header bytes: headers carry UTF-8."""
+        if self.event is not None:
+            # apig-wsgi passes API Gateway's header strings through as they are.
+            return value
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            raise ValueError("Header value is not valid UTF-8.") from None
 
 
 def _json_body() -> dict[str, Any]:
