@@ -260,17 +260,21 @@ _SECURITY_HEADERS_LOWER = tuple(
 
 def _finish_request(response: Response) -> Response:
     headers = response.headers
-    # The security headers a route has not set itself, in one pass over the headers
-    # (Headers.setdefault would scan them once per header). A view that chose its own
-    # caching (the demo page's assets) gets no "Pragma: no-cache".
+    # The security headers a route has not set itself, and the request id, in one pass
+    # over the headers and one extend (Headers.setdefault and item assignment would scan
+    # them once per header). A view that chose its own caching (the demo page's assets)
+    # gets no "Pragma: no-cache".
     present = {name.lower() for name, _ in headers.items()}
     if "cache-control" in present:
         present.add("pragma")
-    headers.extend(
-        [(name, value) for lower, name, value in _SECURITY_HEADERS_LOWER if lower not in present]
-    )
-    request_id = getattr(g, "request_id", None)
+    added = [
+        (name, value) for lower, name, value in _SECURITY_HEADERS_LOWER if lower not in present
+    ]
+    request_id = g.get("request_id")
     if request_id:
-        headers["X-Request-Id"] = request_id
+        if "x-request-id" in present:
+            del headers["X-Request-Id"]
+        added.append(("X-Request-Id", request_id))
+    headers.extend(added)
     log_request(response)
     return response
