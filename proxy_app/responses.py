@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Response, json
+from flask import Response
 from marshmallow import Schema
 
 from proxy_app.cognito import unexpected_answer
 from proxy_app.schemas import instance
 
+# What flask.json.dumps writes (sorted keys, ASCII), from one encoder built once: a
+# dumped body holds JSON types only, so Flask's `default` for dates and the like is not
+# needed, and json.dumps with arguments would build a new encoder for every answer.
+_ENCODER = json.JSONEncoder(sort_keys=True)
+
 
 def json_response(schema_class: type[Schema], body: dict[str, Any], status: int = 200) -> Response:
     """Dump a body through its schema and answer it as JSON."""
-    return Response(
-        json.dumps(instance(schema_class).dump(body)), status=status, mimetype="application/json"
-    )
+    return json_text_response(json_text(schema_class, body), status)
+
+
+def json_text(schema_class: type[Schema], body: dict[str, Any]) -> str:
+    """A body dumped through its schema, as JSON text."""
+    return _ENCODER.encode(instance(schema_class).dump(body))
+
+
+def json_text_response(text: str, status: int = 200) -> Response:
+    """Answer JSON text that json_text made."""
+    return Response(text, status=status, mimetype="application/json")
 
 
 def code_delivery(details: dict[str, Any] | None) -> dict[str, Any] | None:

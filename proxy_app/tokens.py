@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from proxy_app.config import Config
@@ -63,6 +63,9 @@ class VerifiedToken:
     scopes: list[str]
     claims: dict[str, Any]
     raw: str
+    # Answers rendered from this token alone (GET /token/valid's), by name: they live as
+    # long as the token's entry in the verified-token cache, and are never shared.
+    answers: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

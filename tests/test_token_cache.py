@@ -170,6 +170,34 @@ def test_a_token_differing_in_one_byte_is_verified_afresh(harness: Harness, part
     assert len(_verifier(harness.app).cache) == 1
 
 
+def test_a_hit_answers_what_a_fresh_check_answers(harness: Harness) -> None:
+    token = harness.token()
+    first = _valid(harness.client, token)
+    again = _valid(harness.client, token)  # a hit: the answer rendered the first time
+    assert _verifier(harness.app).signature_checks == 1
+    assert first.status_code == again.status_code == 200
+    assert again.get_data() == first.get_data()
+    # A verifier with an empty cache (so a fresh check and a fresh rendering) agrees.
+    _verifier(harness.app).cache = VerifiedTokenCache()
+    fresh = _valid(harness.client, token)
+    assert _verifier(harness.app).signature_checks == 2
+    assert fresh.get_data() == first.get_data()
+    assert fresh.json["sub"] == SUB and fresh.json["username"] == "cached@example.com"
+
+
+def test_each_token_answers_with_its_own_claims(harness: Harness) -> None:
+    """Answers are kept with each verified token, never shared between tokens."""
+    tokens = {
+        group: harness.token(**{"cognito:groups": [group]}) for group in ("admins", "readers")
+    }
+    for _ in range(3):  # every round after the first is a hit for both
+        for group, token in tokens.items():
+            body = _valid(harness.client, token).json
+            assert body["groups"] == [group]
+            assert body["claims"]["cognito:groups"] == [group]
+    assert _verifier(harness.app).signature_checks == 2
+
+
 def test_a_token_signed_again_with_another_key_under_the_same_kid_is_refused(
     harness: Harness,
 ) -> None:
