@@ -27,6 +27,13 @@ def free_port() -> int:
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Run `python -m moto.server` on 127.0.0.1; yield its URL; stop it afterwards."""
+    with moto_process() as (url, _pid):
+        yield url
+
+
+@contextmanager
+def moto_process() -> Iterator[tuple[str, int]]:
+    """Run `python -m moto.server` on 127.0.0.1; yield its URL and process id."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -44,7 +51,7 @@ def moto_server() -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("moto server did not start") from None
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)

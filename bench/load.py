@@ -34,7 +34,7 @@ import urllib3
 from botocore.config import Config as BotoConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _moto import REGION, create_pool, fake_credentials, free_port, moto_server
+from _moto import REGION, create_pool, fake_credentials, free_port, moto_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Load-Passw0rd!"
@@ -227,6 +227,59 @@ def direct_ceiling(
     return counts["flows"], counts["calls"], time.monotonic() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds a process has used so far (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its children (gunicorn's master and its workers)."""
+    found = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rpartition(")")[2].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found.append(int(entry))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by moto, by gunicorn (master and workers) and by this process (the
+    load generator, or the floor's boto3 threads), summed over the phases of each side."""
+
+    PARTS = ("moto", "proxy", "client")
+
+    def __init__(self, moto_pid: int, gunicorn_pid: int) -> None:
+        self.pids = {"moto": [moto_pid], "proxy": process_tree(gunicorn_pid)}
+        self.used: dict[str, dict[str, float]] = {
+            side: dict.fromkeys(self.PARTS, 0.0) for side in ("proxy", "direct")
+        }
+
+    def sample(self) -> dict[str, float]:
+        return {
+            "moto": sum(cpu_seconds(pid) for pid in self.pids["moto"]),
+            "proxy": sum(cpu_seconds(pid) for pid in self.pids["proxy"]),
+            "client": time.process_time(),
+        }
+
+    def add(self, side: str, before: dict[str, float]) -> None:
+        after = self.sample()
+        for part in self.PARTS:
+            self.used[side][part] += after[part] - before[part]
+
+    def per_flow_ms(self, side: str, flows: int) -> dict[str, float]:
+        return {part: used * 1000 / max(flows, 1) for part, used in self.used[side].items()}
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -248,16 +301,18 @@ def main() -> int:
     flows = calls = 0
     ratios: list[float] = []
     phase = args.duration / args.rounds
-    with moto_server() as endpoint:
+    with moto_process() as (endpoint, moto_pid):
         pool, client_id, _, _ = create_pool(endpoint, users=0)
         cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint,
                                config=BotoConfig(max_pool_connections=args.users))  # fmt: skip
         process, url = start_gunicorn(endpoint, pool, client_id, args.threads)
+        cpu = CpuMeter(moto_pid, process.pid)
         try:
             for number in range(args.rounds):
                 sides = ["proxy", "direct"] if number % 2 == 0 else ["direct", "proxy"]
                 result: dict[str, float] = {}
                 for side in sides:
+                    before_cpu = cpu.sample()
                     if side == "proxy":
                         before = rec.flows
                         seconds = drive(url, args.users, phase, rec)
@@ -269,6 +324,7 @@ def main() -> int:
                         flows, calls, direct_elapsed = (flows + done, calls + made,
                                                         direct_elapsed + seconds)  # fmt: skip
                         result[side] = done / seconds
+                    cpu.add(side, before_cpu)
                 ratios.append(result["proxy"] / result["direct"])
                 print(f"round {number + 1}: proxy {result['proxy']:6.1f} flows/s, "
                       f"floor {result['direct']:6.1f} flows/s, ratio {ratios[-1]:.3f}",
@@ -326,6 +382,14 @@ def main() -> int:
         f"floor: boto3 directly, flows/s : {direct_flows:8.1f} ({flows} flows, "
         f"{calls / direct_elapsed:.1f} Cognito calls/s, {args.users} threads)"
     )
+    proxy_cpu = cpu.per_flow_ms("proxy", rec.flows)
+    direct_cpu = cpu.per_flow_ms("direct", flows)
+    print("CPU ms per flow   moto server   gunicorn (proxy)   this process   all")
+    for name, used in (("through the proxy", proxy_cpu), ("floor: boto3     ", direct_cpu)):
+        print(
+            f"{name}  {used['moto']:11.2f}   {used['proxy']:16.2f}   {used['client']:12.2f}"
+            f"   {sum(used.values()):5.2f}"
+        )
     print(f"ratio proxy / floor, all rounds: {proxy_flows / direct_flows:8.3f}")
     print(f"ratio, median of {args.rounds} rounds     : {statistics.median(ratios):8.3f}"
           "  (aim: >= 0.90)")  # fmt: skip
@@ -346,6 +410,7 @@ def main() -> int:
                     "ratio": proxy_flows / direct_flows,
                     "round_ratios": ratios,
                     "median_ratio": statistics.median(ratios),
+                    "cpu_ms_per_flow": {"proxy": proxy_cpu, "direct": direct_cpu},
                 }
             )
         )
