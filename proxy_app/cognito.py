@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import (
     BotoCoreError,
@@ -25,7 +26,7 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
-from botocore.parsers import ResponseParserError
+from botocore.parsers import JSONParser, ResponseParserError, ResponseParserFactory
 
 from proxy_app.config import Config
 from proxy_app.failures import (
@@ -131,25 +132,50 @@ def aws_client(service: str, **options: Any) -> Any:
     global _session
     with _session_lock:
         if _session is None:
-            _session = boto3.session.Session()
+            core = botocore.session.get_session()
+            core.register_component("response_parser_factory", _StrictParserFactory())
+            _session = boto3.session.Session(botocore_session=core)
         return _session.client(service, **options)  # type: ignore[call-overload]
 
 
-def refuse_unparsable_answer(response_dict: dict[str, Any], **_: Any) -> None:
-    """Treat a 2xx answer whose body is not a JSON object as nonsense, not as success.
+class _StrictJSONParser(JSONParser):
+    """botocore's parser of JSON answers, refusing a success answer that is not a JSON object.
 
-    botocore would otherwise turn a non-JSON body into {"message": body} (a success the
-    routes cannot tell from a real one) or let a UnicodeDecodeError escape.
+    botocore would turn a 2xx body that is not JSON into {"message": body}, a success no
+    caller can tell from a real one (a Cognito call that answers nothing, a DynamoDB
+    GetItem that finds no record), or let a UnicodeDecodeError escape. The body is parsed
+    once, here, where botocore parses it: a check before botocore's own parse would read
+    every answer twice. Error answers (3xx and above) keep botocore's leniency: they fail
+    either way.
     """
-    if int(response_dict.get("status_code") or 0) >= 300:
-        return
-    body = response_dict.get("body") or b"{}"
+
+    def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
+        # botocore's _do_parse calls this for a success answer; so would a modelled error
+        # shape or an event stream, which neither Cognito nor DynamoDB uses. A botocore
+        # that stopped calling it fails tests/test_unparsable_answers.py.
+        return self._parse_shape(shape, json_object(raw_body))  # type: ignore[attr-defined]
+
+
+def json_object(raw_body: bytes | None) -> dict[str, Any]:
+    """A success answer's body as a JSON object (none is an empty one), or ResponseParserError."""
+    if not raw_body:
+        return {}
     try:
-        answer = json.loads(body)
+        answer = json.loads(raw_body.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError included
-        raise ResponseParserError("Cognito's answer is not JSON") from None
+        raise ResponseParserError("the answer is not JSON") from None
     if not isinstance(answer, dict):
-        raise ResponseParserError("Cognito's answer is not a JSON object")
+        raise ResponseParserError("the answer is not a JSON object")
+    return answer
+
+
+class _StrictParserFactory(ResponseParserFactory):
+    """botocore's parser factory, with the strict parser for the "json" protocol."""
+
+    def create_parser(self, protocol_name: str) -> Any:
+        if protocol_name == "json":
+            return _StrictJSONParser(**self._defaults)  # type: ignore[attr-defined]
+        return super().create_parser(protocol_name)
 
 
 class CognitoGateway:
@@ -188,8 +214,6 @@ class CognitoGateway:
                 user_agent_extra="cognito-proxy",
             ),
         )
-        service = client.meta.service_model.service_id.hyphenize()
-        client.meta.events.register(f"before-parse.{service}", refuse_unparsable_answer)
         return client
 
     @property

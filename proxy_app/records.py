@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from proxy_app.cognito import aws_client
 from proxy_app.config import Config
@@ -142,10 +143,14 @@ class Records:
     def _call(self, operation: str, **parameters: Any) -> dict[str, Any]:
         try:
             return dict(getattr(self.client, operation)(**parameters))
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+            # A 2xx answer that is not a JSON object is refused by the parser: read as an
+            # empty answer, it would say "no record" (not revoked, not deleted).
             code = (
                 exc.response.get("Error", {}).get("Code", "Unknown")
                 if isinstance(exc, ClientError)
+                else "UnparsableAnswer"
+                if isinstance(exc, ResponseParserError)
                 else type(exc).__name__
             )
             log.error("service table call failed", extra={"operation": operation, "error": code})
