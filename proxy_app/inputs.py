@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import cache
+from io import BytesIO
 from typing import Any
 
 from flask import current_app, g, request
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import ClientDisconnected
 
 from proxy_app.errors import ApiError, validation_failed
 from proxy_app.schemas import instance
@@ -164,10 +166,13 @@ def _body_bytes() -> bytes:
     """
     environ = request.environ
     terminated = environ.get("wsgi.input_terminated")
-    if not terminated and environ.get("CONTENT_LENGTH") == "0":
+    length = environ.get("CONTENT_LENGTH")
+    if not terminated and length == "0":
         return b""  # what get_data reads then, without building the input stream
+    if length and length.isascii() and length.isdigit() and int(length) <= MAX_BODY_BYTES:
+        return _announced_body(environ, int(length))
     if request.content_length is not None or not terminated:
-        return request.get_data(cache=True)
+        return request.get_data(cache=True)  # refuses a longer one, or a bad length
     cached = g.get("streamed_body")
     if cached is None:
         # The server ends this stream at the body's end (that is what the flag says).
@@ -184,12 +189,24 @@ def _body_bytes() -> bytes:
     return cached  # type: ignore[no-any-return]
 
 
+def _announced_body(environ: dict[str, Any], length: int) -> bytes:
+    """Read a body of the length its Content-Length announced, within the limit.
+
+    What werkzeug's get_data reads then, without its stream wrappers (a tenth of a
+    sign-in's own time); a shorter body is refused as werkzeug refuses it. The body is
+    put back as a fresh stream, for anything that reads it again.
+    """
+    data: bytes = environ["wsgi.input"].read(length)
+    if len(data) != length:
+        raise ClientDisconnected()
+    environ["wsgi.input"] = BytesIO(data)
+    return data
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError("duplicate member")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate member")
     return result
 
 

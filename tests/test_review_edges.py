@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -516,6 +517,64 @@ class TestChunkedBodyOverTheLimit:
         body = member + b" " * (MAX_BODY_BYTES - len(member))
         status, answer = _post_chunked(served, "/password/reset", body)
         assert status == 200, answer
+
+
+def _post_raw(address: tuple[str, int], head: bytes, body: bytes) -> tuple[int, Any]:
+    """Send a request's bytes as they are, then half-close: nothing more will come."""
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(head + b"\r\n\r\n" + body)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+def _head(length: str) -> bytes:
+    return (
+        "POST /password/reset HTTP/1.1\r\nHost: localhost\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close"
+    ).encode()
+
+
+class TestAnnouncedLength:
+    """A body with a Content-Length is read to that length, and no further, by the app."""
+
+    def test_the_announced_body_is_read_whole(self, served: tuple[str, int]) -> None:
+        body = json.dumps({"username": unique_username()}).encode()
+        status, answer = _post_raw(served, _head(str(len(body))), body)
+        assert status == 200, answer
+
+    def test_bytes_past_the_announced_length_are_not_read_as_body(
+        self, served: tuple[str, int]
+    ) -> None:
+        body = json.dumps({"username": unique_username()}).encode()
+        # Cut at the announced length, the body is not JSON.
+        status, answer = _post_raw(served, _head(str(len(body) - 2)), body)
+        assert (status, answer["code"]) == (400, "MalformedJson")
+
+    def test_a_body_shorter_than_announced_is_400(self, served: tuple[str, int]) -> None:
+        body = json.dumps({"username": unique_username()}).encode()
+        status, answer = _post_raw(served, _head(str(len(body) + 10)), body)
+        assert status == 400
+        assert answer["code"] == "MalformedRequest" and "Traceback" not in json.dumps(answer)
+
+    def test_an_announced_length_over_the_limit_is_413_unread(
+        self, served: tuple[str, int]
+    ) -> None:
+        status, answer = _post_raw(served, _head(str(MAX_BODY_BYTES + 1)), b"{}")
+        assert (status, answer["code"]) == (413, "PayloadTooLarge")
+
+    @pytest.mark.parametrize(
+        "length", ["\u0661\u0662", "+12", "12 "], ids=["arabic", "plus", "space"]
+    )
+    def test_a_length_that_is_not_plain_digits_is_left_to_werkzeug(
+        self, served: tuple[str, int], length: str
+    ) -> None:
+        status, answer = _post_raw(served, _head(length), b'{"username": "a"}')
+        assert status in (200, 400), answer
+        assert "code" in answer
 
 
 CREDENTIAL_HEADERS = {"password", "confirmationcode", "refreshtoken", "idtoken", "accesstoken"}
