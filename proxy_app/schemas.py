@@ -329,36 +329,48 @@ class PasswordConfirmRequest(RequestSchema):
     confirmationCode = _code()
 
 
-class CodeDeliveryDetails(Schema):
+class ResponseSchema(Schema):
+    """Base of response schemas: what they dump is a dict a view built, read by key.
+
+    marshmallow's own reading also takes objects and dotted names, and falls back to an
+    attribute for a missing key (a member named `items` would dump dict.items); a third
+    of a dump's time, spent on bodies that are all plain dicts.
+    """
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        return obj.get(attr, default)
+
+
+class CodeDeliveryDetails(ResponseSchema):
     destination = fields.String(allow_none=True)
     deliveryMedium = fields.String(allow_none=True)
     attributeName = fields.String(allow_none=True)
 
 
-class SignUpResponse(Schema):
+class SignUpResponse(ResponseSchema):
     userSub = fields.String(required=True)
     userConfirmed = fields.Boolean(required=True)
     codeDeliveryDetails = fields.Nested(CodeDeliveryDetails, allow_none=True)
 
 
-class ConfirmedResponse(Schema):
+class ConfirmedResponse(ResponseSchema):
     confirmed = fields.Boolean(required=True)
 
 
-class CodeDeliveryResponse(Schema):
+class CodeDeliveryResponse(ResponseSchema):
     codeDeliveryDetails = fields.Nested(CodeDeliveryDetails, allow_none=True, required=True)
 
 
-class PasswordResetResponse(Schema):
+class PasswordResetResponse(ResponseSchema):
     codeDeliveryDetails = fields.Nested(CodeDeliveryDetails, allow_none=True, required=True)
     message = fields.String(required=True)
 
 
-class PasswordConfirmResponse(Schema):
+class PasswordConfirmResponse(ResponseSchema):
     passwordReset = fields.Boolean(required=True)
 
 
-class SignInResponse(Schema):
+class SignInResponse(ResponseSchema):
     """Tokens, or a challenge to answer (then only the challenge members are present)."""
 
     idToken = fields.String()
@@ -371,7 +383,7 @@ class SignInResponse(Schema):
     challengeParameters = fields.Dict(keys=fields.String(), values=fields.String())
 
 
-class TokenValidResponse(Schema):
+class TokenValidResponse(ResponseSchema):
     valid = fields.Boolean(required=True)
     tokenUse = fields.String(required=True)
     username = fields.String(required=True)
@@ -382,15 +394,15 @@ class TokenValidResponse(Schema):
     claims = fields.Dict(required=True)
 
 
-class AttributesResponse(Schema):
+class AttributesResponse(ResponseSchema):
     attributes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
-class HealthResponse(Schema):
+class HealthResponse(ResponseSchema):
     status = fields.String(required=True)
 
 
-class Problem(Schema):
+class Problem(ResponseSchema):
     type = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.Integer(required=True)
@@ -401,12 +413,12 @@ class Problem(Schema):
     reason = fields.String()
 
 
-class CognitoHealth(Schema):
+class CognitoHealth(ResponseSchema):
     reachable = fields.Boolean(required=True)
     latencyMs = fields.Float(required=True)
 
 
-class JwksHealth(Schema):
+class JwksHealth(ResponseSchema):
     loaded = fields.Boolean(required=True)
     keys = fields.Integer(required=True)
     fetches = fields.Integer(required=True)
@@ -500,12 +512,12 @@ class AttributeVerifyRequest(AttributeVerificationCodeRequest):
     )
 
 
-class MfaSettings(Schema):
+class MfaSettings(ResponseSchema):
     enabled = fields.List(fields.String(), required=True)
     preferred = fields.String(required=True, allow_none=True)
 
 
-class UserResponse(Schema):
+class UserResponse(ResponseSchema):
     username = fields.String(required=True)
     sub = fields.String(required=True)
     attributes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
@@ -594,7 +606,7 @@ class MfaPreferenceRequest(AccessTokenRequest):
             raise ValidationError("At most one factor can be preferred.", "_schema")
 
 
-class TotpSetupResponse(Schema):
+class TotpSetupResponse(ResponseSchema):
     secretCode = fields.String(required=True)
     otpauthUri = fields.String(required=True)
     qrSvg = fields.String(required=True)
@@ -604,7 +616,7 @@ class ChallengeTotpResponse(TotpSetupResponse):
     session = fields.String(required=True)
 
 
-class TotpVerifyResponse(Schema):
+class TotpVerifyResponse(ResponseSchema):
     status = fields.String(required=True)
 
 
