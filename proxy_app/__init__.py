@@ -36,6 +36,8 @@ log = logging.getLogger("proxy_app")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._=+/-]{1,128}")
 # Headers a browser may always send; the fields' own headers are added from the schemas.
 _CORS_HEADERS = ("Content-Type", "Authorization", "X-Request-Id")
+# Where _start_request leaves the request's id for ServiceHeaders, in the WSGI environ.
+REQUEST_ID_KEY = "proxy_app.request_id"
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -106,7 +108,7 @@ def create_app(config: Config | None = None) -> Flask:
     if local_mode and not config.local_mode_allow_remote:
         app.before_request(_loopback_only)
     app.after_request(_finish_request)
-    app.wsgi_app = OriginalStagePrefix(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = OriginalStagePrefix(ServiceHeaders(app.wsgi_app))  # type: ignore[method-assign]
     return app
 
 
@@ -220,7 +222,7 @@ def _start_request() -> None:
     state = g._get_current_object()  # one context lookup each, not one per use
     environ = request._get_current_object().environ  # type: ignore[attr-defined]
     state.started = time.perf_counter()
-    state.request_id = _gateway_request_id(environ) or uuid.uuid4().hex
+    state.request_id = environ[REQUEST_ID_KEY] = _gateway_request_id(environ) or uuid.uuid4().hex
     # A client's own id is recorded beside ours, never used as the log key: behind an
     # ALB or a plain WSGI server anyone could make log lines collide or pose as others.
     client_id = environ.get("HTTP_X_REQUEST_ID")
@@ -253,28 +255,36 @@ def _is_request_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _REQUEST_ID.fullmatch(value) is not None
 
 
-_SECURITY_HEADERS_LOWER = tuple(
-    (name.lower(), name, value) for name, value in SECURITY_HEADERS.items()
-)
-
-
 def _finish_request(response: Response) -> Response:
-    headers = response.headers
-    # The security headers a route has not set itself, and the request id, in one pass
-    # over the headers and one extend (Headers.setdefault and item assignment would scan
-    # them once per header). A view that chose its own caching (the demo page's assets)
-    # gets no "Pragma: no-cache".
-    present = {name.lower() for name, _ in headers.items()}
-    if "cache-control" in present:
-        present.add("pragma")
-    added = [
-        (name, value) for lower, name, value in _SECURITY_HEADERS_LOWER if lower not in present
-    ]
-    request_id = g.get("request_id")
-    if request_id:
-        if "x-request-id" in present:
-            del headers["X-Request-Id"]
-        added.append(("X-Request-Id", request_id))
-    headers.extend(added)
     log_request(response)
     return response
+
+
+class ServiceHeaders:
+    """Add to every response the security headers it has not set itself, and the request id.
+
+    They go into the WSGI header list as the response starts: a plain list, where
+    werkzeug's Headers would check each value and scan the headers once per header
+    added. A view that chose its own caching (the demo page's assets) gets no
+    "Pragma: no-cache".
+    """
+
+    _ADDED = tuple((name.lower(), (name, value)) for name, value in SECURITY_HEADERS.items())
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            if "cache-control" in present:
+                present.add("pragma")
+            headers.extend(header for lower, header in self._ADDED if lower not in present)
+            request_id = environ.get(REQUEST_ID_KEY)
+            if request_id:
+                if "x-request-id" in present:
+                    headers[:] = [(n, v) for n, v in headers if n.lower() != "x-request-id"]
+                headers.append(("X-Request-Id", request_id))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
