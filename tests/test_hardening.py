@@ -43,6 +43,31 @@ class TestHeaderAbuse:
         )
         problem(response, 400, "MalformedJson")
 
+    @pytest.mark.parametrize(
+        ("content_type", "status"),
+        [
+            ("application/json", 400),
+            ("application/json; charset=utf-8", 400),
+            ("Application/JSON", 400),
+            ("application/merge-patch+json", 400),
+            ("application/jsonx", 415),
+            ("application/json-seq", 415),
+            ("text/json", 415),
+            ("text/plain; type=application/json", 415),
+        ],
+    )
+    def test_only_json_media_types_are_read(
+        self, client: FlaskClient, content_type: str, status: int
+    ) -> None:
+        # 400: read as JSON, then refused for its missing password.
+        response = client.post(
+            "/admin/signin", data='{"username": "ada"}', content_type=content_type
+        )
+        body = problem(
+            response, status, "ValidationFailed" if status == 400 else "UnsupportedMediaType"
+        )
+        assert status == 415 or "password" in body["errors"]
+
     def test_text_content_type_with_a_json_body_is_415(self, client: FlaskClient) -> None:
         response = client.post(
             "/admin/signin", data='{"username": "ada"}', content_type="text/plain"
