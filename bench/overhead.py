@@ -3,6 +3,8 @@
 1. Over moto's server: POST /admin/signin through `wsgi.handler` against the floor, the
    same AdminInitiateAuth made with a plain `boto3.client("cognito-idp")` (none of our
    client settings or event handlers), same standalone moto server. Aim: <= 1.05x.
+   A bare `Flask()` app making the same call (as in 2, not canned) runs beside them, for
+   reference: what any Flask proxy pays over that floor.
 2. In process, Cognito answered by a canned response at botocore's `before-send` (no
    network; parameter validation, signing and parsing still run on both sides): the same
    request through `wsgi.handler` against the floor, a bare `Flask()` app through the same
@@ -153,10 +155,19 @@ def main() -> None:
             )
             assert result["AuthenticationResult"]["IdToken"]
 
+        # What any Flask proxy pays over moto: the bare app, its own plain client, no canning.
+        bare_over_moto = make_lambda_handler(bare_app(plain_client(endpoint), pool, client_id))
+
+        def bare_app_over_moto() -> None:
+            response = bare_over_moto(event, None)
+            assert response["statusCode"] == 200, response
+
         # The proxy logs one JSON line per request, as in production; into /dev/null here.
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
             over_moto = interleaved(
-                {"proxy": through_proxy, "direct": direct}, args.requests, args.rounds
+                {"proxy": through_proxy, "direct": direct, "bare": bare_app_over_moto},
+                args.requests,
+                args.rounds,
             )
             # A real answer of moto's, served from memory from now on.
             real = direct_client.admin_initiate_auth(
@@ -180,6 +191,7 @@ def main() -> None:
             )
 
     proxy_ms, direct_ms = over_moto["proxy"] * 1000, over_moto["direct"] * 1000
+    bare_ms = over_moto["bare"] * 1000
     ours_us, bare_us = in_process["proxy"] * 1e6, in_process["bare"] * 1e6
     print(f"medians of {args.rounds} interleaved rounds")
     print(f"over moto ({args.requests} requests a round and side)")
@@ -187,6 +199,8 @@ def main() -> None:
     print(f"  floor: admin_initiate_auth, plain boto3 client : {direct_ms:8.3f} ms/request")
     print(f"  ratio proxy / floor                            : {proxy_ms / direct_ms:8.3f}"
           "  (aim: <= 1.05)")  # fmt: skip
+    print(f"  for reference, a bare Flask() app, same call   : {bare_ms:8.3f} ms/request"
+          f"  ({bare_ms / direct_ms:.3f} of the floor)")  # fmt: skip
     print(f"in process, Cognito's answer canned at before-send ({args.stubbed_requests} a round)")
     print(f"  POST /admin/signin through wsgi.handler        : {ours_us:8.1f} us/request")
     print(f"  floor: bare Flask() app + plain boto3, same    : {bare_us:8.1f} us/request")
@@ -198,6 +212,8 @@ def main() -> None:
         "proxy_ms_per_request": round(proxy_ms, 3),
         "direct_boto3_ms_per_request": round(direct_ms, 3),
         "ratio": round(proxy_ms / direct_ms, 3),
+        "bare_app_over_moto_ms_per_request": round(bare_ms, 3),
+        "bare_app_ratio": round(bare_ms / direct_ms, 3),
         "in_process_proxy_us": round(ours_us, 1),
         "in_process_bare_us": round(bare_us, 1),
         "in_process_above_floor_us": round(ours_us - bare_us, 1),
