@@ -53,7 +53,9 @@ ROUTES = (
 )
 
 
-def start_gunicorn(endpoint: str, pool: str, client_id: str, threads: int) -> tuple[Any, str]:
+def start_gunicorn(
+    endpoint: str, pool: str, client_id: str, workers: int, threads: int
+) -> tuple[Any, str]:
     """Serve wsgi:app with gunicorn on 127.0.0.1; return the process and its URL."""
     port = free_port()
     env = {
@@ -69,7 +71,7 @@ def start_gunicorn(endpoint: str, pool: str, client_id: str, threads: int) -> tu
         [
             str(Path(sys.executable).with_name("gunicorn")),
             "--workers",
-            "2",
+            str(workers),
             "--threads",
             str(threads),
             "--bind",
@@ -297,6 +299,7 @@ def main() -> int:
                         help="seconds per side, split over the rounds")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=4,
                         help="rounds, each side once a round, alternating")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     args = parser.parse_args()
@@ -310,7 +313,7 @@ def main() -> int:
         pool, client_id, _, _ = create_pool(endpoint, users=0)
         cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint,
                                config=BotoConfig(max_pool_connections=args.users))  # fmt: skip
-        process, url = start_gunicorn(endpoint, pool, client_id, args.threads)
+        process, url = start_gunicorn(endpoint, pool, client_id, args.workers, args.threads)
         cpu = CpuMeter(moto_pid, process.pid)
         try:
             for number in range(args.rounds):
@@ -343,7 +346,7 @@ def main() -> int:
     errors = sum(rec.errors.values())
     print(
         f"load: {args.users} users, {elapsed:.1f} s through the proxy in {args.rounds} rounds "
-        f"interleaved with the floor, gunicorn 2 workers x {args.threads} threads"
+        f"interleaved with the floor, gunicorn {args.workers} workers x {args.threads} threads"
     )
     print(
         f"{'route':28} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
