@@ -148,7 +148,7 @@ def _json_body() -> dict[str, Any]:
         )
     try:
         text = data.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = _DECODER.decode(text)
     except (UnicodeError, ValueError, RecursionError):
         raise ApiError(
             400, "MalformedJson", "Malformed JSON", "The body is not valid UTF-8 JSON."
@@ -217,6 +217,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+# Built once: json.loads with arguments builds a decoder for every body. (A leading BOM,
+# which json.loads names, is refused here too: it is not where JSON may start.)
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
 
 def _flatten(messages: Mapping[str, Any] | list[Any], prefix: str = "") -> dict[str, list[str]]:
