@@ -153,10 +153,10 @@ class _StrictJSONParser(JSONParser):
         # botocore's _do_parse calls this for a success answer; so would a modelled error
         # shape or an event stream, which neither Cognito nor DynamoDB uses. A botocore
         # that stopped calling it fails tests/test_unparsable_answers.py.
-        return self._parse_shape(shape, json_object(raw_body))  # type: ignore[attr-defined]
+        return self._parse_shape(shape, _json_object(raw_body))  # type: ignore[attr-defined]
 
 
-def json_object(raw_body: bytes | None) -> dict[str, Any]:
+def _json_object(raw_body: bytes | None) -> dict[str, Any]:
     """A success answer's body as a JSON object (none is an empty one), or ResponseParserError."""
     if not raw_body:
         return {}

@@ -172,8 +172,6 @@ def _body_bytes() -> bytes:
     environ = request.environ
     terminated = environ.get("wsgi.input_terminated")
     length = environ.get("CONTENT_LENGTH")
-    if not terminated and length == "0":
-        return b""  # what get_data reads then, without building the input stream
     if length and length.isascii() and length.isdigit() and int(length) <= MAX_BODY_BYTES:
         return _announced_body(environ, int(length))
     if request.content_length is not None or not terminated:

@@ -143,15 +143,13 @@ class Records:
     def _call(self, operation: str, **parameters: Any) -> dict[str, Any]:
         try:
             return dict(getattr(self.client, operation)(**parameters))
-        except (ClientError, BotoCoreError, ResponseParserError) as exc:
-            # A 2xx answer that is not a JSON object is refused by the parser: read as an
-            # empty answer, it would say "no record" (not revoked, not deleted).
-            code = (
-                exc.response.get("Error", {}).get("Code", "Unknown")
-                if isinstance(exc, ClientError)
-                else "UnparsableAnswer"
-                if isinstance(exc, ResponseParserError)
-                else type(exc).__name__
-            )
-            log.error("service table call failed", extra={"operation": operation, "error": code})
-            raise CognitoUnavailable(f"DynamoDB:{code}") from None
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
+        except BotoCoreError as exc:
+            code = type(exc).__name__
+        except ResponseParserError:
+            # A 2xx answer that is not a JSON object: read as an empty answer, it would
+            # say "no record" (not revoked, not deleted).
+            code = "UnparsableAnswer"
+        log.error("service table call failed", extra={"operation": operation, "error": code})
+        raise CognitoUnavailable(f"DynamoDB:{code}") from None
