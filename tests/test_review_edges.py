@@ -567,14 +567,21 @@ class TestAnnouncedLength:
         assert (status, answer["code"]) == (413, "PayloadTooLarge")
 
     @pytest.mark.parametrize(
-        "length", ["\u0661\u0662", "+12", "12 "], ids=["arabic", "plus", "space"]
+        ("length", "code"),
+        [
+            # werkzeug takes a length it cannot read as none: no body, so no username.
+            ("\u0661\u0662", "ValidationFailed"),
+            ("+12", "ValidationFailed"),
+            # It reads "12 " as 12: the body is cut there.
+            ("12 ", "MalformedJson"),
+        ],
+        ids=["arabic", "plus", "space"],
     )
     def test_a_length_that_is_not_plain_digits_is_left_to_werkzeug(
-        self, served: tuple[str, int], length: str
+        self, served: tuple[str, int], length: str, code: str
     ) -> None:
         status, answer = _post_raw(served, _head(length), b'{"username": "a"}')
-        assert status in (200, 400), answer
-        assert "code" in answer
+        assert (status, answer["code"]) == (400, code), answer
 
 
 CREDENTIAL_HEADERS = {"password", "confirmationcode", "refreshtoken", "idtoken", "accesstoken"}
