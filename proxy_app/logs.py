@@ -21,6 +21,8 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 _QUIET = ("botocore", "boto3", "urllib3", "s3transfer")
 # One encoder for every line (json.dumps with `default` would build one per call).
 _ENCODER = json.JSONEncoder(default=str)
+# How that encoder writes a string (ensure_ascii, its default).
+_quote = json.encoder.encode_basestring_ascii
 
 
 class JsonFormatter(logging.Formatter):
@@ -145,14 +147,9 @@ def _write_directly(handler: StderrHandler, fields: dict[str, Any]) -> bool:
     formatter = handler.formatter
     assert isinstance(formatter, JsonFormatter)
     now = time.time_ns()
-    entry: dict[str, Any] = {
-        "time": formatter.time_text(now / 1e9, (now % 1_000_000_000) // 1_000_000),
-        "level": "INFO",
-        "logger": log.name,
-        "message": "request",
-    }
-    entry.update(fields)
-    line = _ENCODER.encode(entry) + "\n"
+    line = request_line(
+        formatter.time_text(now / 1e9, (now % 1_000_000_000) // 1_000_000), fields
+    )
     try:
         with handler.lock:  # type: ignore[union-attr]
             stream = sys.stderr
@@ -161,3 +158,30 @@ def _write_directly(handler: StderrHandler, fields: dict[str, Any]) -> bool:
     except Exception:  # the logging module then reports it its own way
         return False
     return True
+
+
+# The request line's fixed start; the time (ASCII digits and punctuation) goes in between.
+_LINE_START = '{"time": "'
+_LINE_FIXED = f'", "level": "INFO", "logger": {_quote(log.name)}, "message": "request"'
+
+
+def request_line(time_text: str, fields: dict[str, Any]) -> str:
+    """The line JsonFormatter writes for the request record, character for character.
+
+    Its members are strings, numbers and nulls: each is written by json's own string
+    quoting or by repr, as the encoder writes them, without building an encoder for
+    each line (half the line's cost inside a request).
+    """
+    members = "".join([f", {_quote(key)}: {_value(value)}" for key, value in fields.items()])
+    return f"{_LINE_START}{time_text}{_LINE_FIXED}{members}}}\n"
+
+
+def _value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    if kind is int or (kind is float and value - value == 0.0):  # finite: json writes repr
+        return repr(value)
+    return _ENCODER.encode(value)

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from conftest import Pool, unique_username
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_password import _reset_code
 
-from proxy_app.logs import StderrHandler, _sole_handler
+from proxy_app.logs import _ENCODER, StderrHandler, _sole_handler, request_line
 
 PASSWORD = "Secr3t-Passw0rd-XYZ"
 NEW_PASSWORD = "An0ther-Secr3t-QRS"
@@ -249,3 +251,30 @@ def test_anything_else_listening_gets_the_request_line_through_logging(
         assert len(lines) == 1 and len(seen) == 1
     else:
         assert lines == []
+
+
+_FIELD_VALUES = st.one_of(
+    st.none(),
+    st.text(),  # any code point, lone surrogates and control characters included
+    st.integers(),
+    st.floats(),  # nan and the infinities too
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    time_text=st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z\Z"),
+    fields=st.dictionaries(
+        st.text(max_size=12).filter(lambda k: k not in {"time", "level", "logger", "message"}),
+        _FIELD_VALUES,
+        max_size=10,
+    ),
+)
+def test_the_direct_request_line_is_the_formatters_line_character_for_character(
+    time_text: str, fields: dict[str, Any]
+) -> None:
+    """The line written without a LogRecord is what JsonFormatter's encoder writes."""
+    entry = {"time": time_text, "level": "INFO", "logger": "proxy_app.request"}
+    expected = _ENCODER.encode({**entry, "message": "request", **fields}) + "\n"
+    assert request_line(time_text, fields) == expected
