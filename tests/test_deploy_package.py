@@ -563,6 +563,7 @@ class TestSignInMigration:
         (statement,) = resources["ServiceTablePolicy"]["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Resource"] == {"Fn::GetAtt": ["ServiceTable", "Arn"]}
         assert sorted(statement["Action"]) == [
+            "dynamodb:BatchGetItem",  # a revocation check reads both its records at once
             "dynamodb:DeleteItem",
             "dynamodb:GetItem",
             "dynamodb:PutItem",

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 from conftest import Pool, User, problem, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +18,7 @@ from on_emulator import (  # noqa: F401 - fixtures: this module runs over the lo
     pool_on_emulator,
 )
 
+from proxy_app.failures import CognitoUnavailable
 from proxy_app.records import Records
 
 
@@ -135,3 +137,127 @@ class TestRecords:
         ttl = records.client.describe_time_to_live(TableName=records.table)
         assert ttl["TimeToLiveDescription"]["AttributeName"] == "expiresAt"
         assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+
+
+class TestOneRead:
+    """A check with a session id reads both its records in one BatchGetItem."""
+
+    @pytest.fixture
+    def records(self, pool: Pool, table: str) -> Records:
+        return Records(pool.config(records_table=table, dynamodb_endpoint_url=pool.endpoint))
+
+    @staticmethod
+    def _calls(records: Records) -> list[str]:
+        made: list[str] = []
+        records.client.meta.events.register(
+            "before-call.dynamodb", lambda model, **_: made.append(model.name)
+        )
+        return made
+
+    def test_a_check_with_a_session_makes_one_call(self, records: Records) -> None:
+        sub, session, other = (str(uuid.uuid4()) for _ in range(3))
+        made = self._calls(records)
+        assert not records.is_revoked(sub, 1000, session)
+        records.record_sign_out(sub, 1000.5, 90_000)
+        assert records.is_revoked(sub, 1000, session)  # the sign-out, read in the same call
+        assert not records.is_revoked(sub, 1001, session)
+        records.record_revoked_session(session, 90_000)
+        assert records.is_revoked(sub, 1001, session)  # the session, read in the same call
+        assert not records.is_revoked(sub, 1001, other)
+        reads = [name for name in made if name != "PutItem"]
+        assert reads == ["BatchGetItem"] * 5
+
+    def test_a_check_without_a_session_reads_the_sign_out_alone(self, records: Records) -> None:
+        made = self._calls(records)
+        assert not records.is_revoked(str(uuid.uuid4()), 1000, None)
+        assert made == ["GetItem"]
+
+
+def _batch_answer(table: str, items: list[str], unprocessed: list[str]) -> dict[str, Any]:
+    answer: dict[str, Any] = {"Responses": {table: [{"pk": {"S": key}} for key in items]}}
+    if unprocessed:
+        answer["UnprocessedKeys"] = {
+            table: {"Keys": [{"pk": {"S": key}} for key in unprocessed], "ConsistentRead": True}
+        }
+    return answer
+
+
+class TestUnprocessedKeysStubbed:
+    """moto's BatchGetItem always processes every key; DynamoDB may leave some unprocessed
+    when throttled. botocore's Stubber gives those answers."""
+
+    @pytest.fixture
+    def records(self, pool: Pool, monkeypatch: pytest.MonkeyPatch) -> Records:
+        monkeypatch.setattr("proxy_app.records._BATCH_PAUSE", 0.001)
+        return Records(pool.config(records_table="stubbed", dynamodb_endpoint_url=pool.endpoint))
+
+    @staticmethod
+    def _request(*keys: str) -> dict[str, Any]:
+        return {
+            "RequestItems": {
+                "stubbed": {"Keys": [{"pk": {"S": key}} for key in keys], "ConsistentRead": True}
+            }
+        }
+
+    def test_keys_left_unprocessed_are_asked_for_again_stubbed(self, records: Records) -> None:
+        revoked, signed_out = "revoked#session-1", "signout#sub-1"
+        with Stubber(records.client) as stub:
+            stub.add_response(
+                "batch_get_item",
+                _batch_answer("stubbed", [], [revoked]),
+                self._request(revoked, signed_out),
+            )
+            stub.add_response(
+                "batch_get_item", _batch_answer("stubbed", [revoked], []), self._request(revoked)
+            )
+            assert records.is_revoked("sub-1", 1000, "session-1")
+            stub.assert_no_pending_responses()
+
+    def test_keys_still_unprocessed_refuse_rather_than_pass_stubbed(
+        self, records: Records
+    ) -> None:
+        revoked, signed_out = "revoked#session-1", "signout#sub-1"
+        with Stubber(records.client) as stub:
+            stub.add_response(
+                "batch_get_item",
+                _batch_answer("stubbed", [], [revoked, signed_out]),
+                self._request(revoked, signed_out),
+            )
+            for _ in range(2):
+                stub.add_response(
+                    "batch_get_item",
+                    _batch_answer("stubbed", [], [revoked, signed_out]),
+                    self._request(revoked, signed_out),
+                )
+            with pytest.raises(CognitoUnavailable, match="UnprocessedKeys"):
+                records.is_revoked("sub-1", 1000, "session-1")
+            stub.assert_no_pending_responses()
+
+    def test_an_item_not_asked_for_refuses_rather_than_passes_stubbed(
+        self, records: Records
+    ) -> None:
+        with Stubber(records.client) as stub:
+            stub.add_response(
+                "batch_get_item",
+                _batch_answer("stubbed", ["signout#someone-else"], []),
+                self._request("revoked#session-1", "signout#sub-1"),
+            )
+            with pytest.raises(CognitoUnavailable, match="UnexpectedItem"):
+                records.is_revoked("sub-1", 1000, "session-1")
+
+
+def test_a_failing_batch_read_answers_503(
+    make_app: Callable[..., Flask], table: str, pool: Pool, user: User
+) -> None:
+    app = make_app(
+        token_revocation_check=True, records_table=table, dynamodb_endpoint_url=pool.endpoint
+    )
+    client = app.test_client()
+    tokens = sign_in(client, user)
+    assert _id_valid(client, tokens).status_code == 200
+    with Stubber(app.extensions["records"].client) as stub:
+        # Not one botocore retries: the one answer stubbed is the one the check gets.
+        stub.add_client_error("batch_get_item", "ResourceNotFoundException", http_status_code=400)
+        response = _id_valid(client, tokens)
+        stub.assert_no_pending_responses()
+    problem(response, 503, "UpstreamUnavailable")
