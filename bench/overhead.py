@@ -172,7 +172,7 @@ def main() -> None:
                     "proxy": through_proxy,
                     "direct": direct,
                     "bare": bare_app_over_moto,
-                    "direct again": lambda: direct(),
+                    "direct again": direct,
                 },
                 args.requests,
                 args.rounds,
@@ -195,7 +195,7 @@ def main() -> None:
                 assert response["statusCode"] == 200, response
 
             in_process = interleaved(
-                {"proxy": through_proxy, "bare": bare, "bare again": lambda: bare()},
+                {"proxy": through_proxy, "bare": bare, "bare again": bare},
                 args.stubbed_requests,
                 args.rounds,
             )

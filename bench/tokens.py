@@ -131,7 +131,7 @@ def main() -> None:
                     ("ours", ours),
                     ("route", bare_route),
                     ("decode", bare_decode),
-                    ("again", lambda: bare_route()),
+                    ("again", bare_route),
                 ]
                 if round_number % 2:
                     sides.reverse()  # neither side always runs first

@@ -150,12 +150,12 @@ class Records:
             for item in answer.get("Responses", {}).get(self.table, []):
                 key = item.get(KEY, {}).get("S")
                 if key not in keys:
-                    return self._unreadable("batch_get_item", "UnexpectedItem")
+                    self._unreadable("batch_get_item", "UnexpectedItem")
                 found[key] = item
             pending = answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys") or []
             if not pending:
                 return found
-        return self._unreadable("batch_get_item", "UnprocessedKeys")
+        self._unreadable("batch_get_item", "UnprocessedKeys")
 
     def create_table(self) -> None:
         """Create the table unless it exists (local mode, tests; serverless.yml on AWS)."""
@@ -188,7 +188,7 @@ class Records:
             # A 2xx answer that is not a JSON object: read as an empty answer, it would
             # say "no record" (not revoked, not deleted).
             code = "UnparsableAnswer"
-        return self._unreadable(operation, code)
+        self._unreadable(operation, code)
 
     def _unreadable(self, operation: str, code: str) -> NoReturn:
         log.error("service table call failed", extra={"operation": operation, "error": code})
