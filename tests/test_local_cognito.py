@@ -101,11 +101,15 @@ def _sign_up(idp: Any, pool: Pool) -> str:
 
 
 def _confirmed_user(idp: Any, pool: Pool) -> str:
+    """A confirmed user with a verified email (where Cognito sends reset codes)."""
     username = f"bob-{uuid.uuid4().hex[:8]}@example.com"
     idp.admin_create_user(
         UserPoolId=pool.id,
         Username=username,
-        UserAttributes=[{"Name": "email", "Value": username}],
+        UserAttributes=[
+            {"Name": "email", "Value": username},
+            {"Name": "email_verified", "Value": "true"},
+        ],
         MessageAction="SUPPRESS",
     )
     idp.admin_set_user_password(
