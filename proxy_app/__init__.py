@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import re
@@ -15,7 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from proxy_app.cognito import CognitoGateway
 from proxy_app.config import AUTOCONFIRM_SECRET_HEADER, Config, ConfigError
-from proxy_app.errors import ApiError, register_error_handlers
+from proxy_app.errors import register_error_handlers
 from proxy_app.inputs import MAX_BODY_BYTES
 from proxy_app.logs import configure_logging, log_request
 from proxy_app.routes import register_blueprints
@@ -106,7 +105,9 @@ def create_app(config: Config | None = None) -> Flask:
         _allow_cors(app, config)
     app.before_request(_start_request)
     if local_mode and not config.local_mode_allow_remote:
-        app.before_request(_loopback_only)
+        from proxy_app.local import answer_this_machine_only
+
+        app.before_request(answer_this_machine_only)
     app.after_request(_finish_request)
     app.wsgi_app = OriginalStagePrefix(ServiceHeaders(app.wsgi_app))  # type: ignore[method-assign]
     return app
@@ -198,24 +199,6 @@ def _say_how_autoconfirm_works(config: Config) -> None:
         AUTOCONFIRM_SECRET_HEADER,
         "" if config.autoconfirm_secret else "; AUTOCONFIRM_SECRET is not set, so no email is",
     )
-
-
-def _loopback_only() -> None:
-    """Refuse (403) any client but this machine: local mode's tokens are forgeable."""
-    address = request.remote_addr or ""
-    try:
-        loopback = ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ApiError(
-            403,
-            "Forbidden",
-            "Forbidden",
-            "Local mode answers this machine only: its emulator signs tokens with a published "
-            "key. Set LOCAL_MODE_ALLOW_REMOTE=true to lift this (never on a shared network).",
-            reason="local_mode_remote",
-        )
 
 
 def _start_request() -> None:

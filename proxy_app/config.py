@@ -61,6 +61,11 @@ _DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")
 # A named bind parameter as SQLAlchemy's text() finds them (not PostgreSQL's ::casts).
 _BIND_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# The values of LOCAL_POOL_USERNAME_ATTRIBUTES, and what the local pool's users sign in with.
+LOCAL_POOL_USERNAME_ATTRIBUTES = {
+    ("email",): "email (users sign in by email)",
+    (): "unset (users sign in by username)",
+}
 MAX_LEGACY_TIMEOUT = 10.0
 
 
@@ -105,6 +110,10 @@ class Config:
     local_mode_allow_remote: bool = False
     # Local mode only: accept any confirmation code (the emulator checks them otherwise).
     local_accept_any_code: bool = False
+    # Local mode only: the emulator's pool. Case-insensitive usernames, as AWS recommends,
+    # unless this is set; users sign in by the attributes listed (email) or by username.
+    local_pool_case_sensitive: bool = False
+    local_pool_username_attributes: tuple[str, ...] = ()
     # The demo page and /docs (proxy_app/web); None means "in local mode only".
     demo_page: bool | None = None
     # Set only by local mode: fixed credentials for the embedded emulator.
@@ -202,6 +211,12 @@ class Config:
                     "CORS_ALLOWED_ORIGINS",
                     f"not an exact origin (http(s)://host[:port], no wildcard): {origin!r}",
                 )
+        if self.local_pool_username_attributes not in LOCAL_POOL_USERNAME_ATTRIBUTES:
+            raise ConfigError(
+                "LOCAL_POOL_USERNAME_ATTRIBUTES",
+                f"expected {' or '.join(LOCAL_POOL_USERNAME_ATTRIBUTES.values())}, "
+                f"got {','.join(self.local_pool_username_attributes)!r}",
+            )
         self._validate_legacy()
         if self.legacy_configured and self.records_table is None and not self.local_mode:
             raise ConfigError(
@@ -300,6 +315,12 @@ class Config:
             in_lambda=bool(text("AWS_LAMBDA_FUNCTION_NAME")),
             local_mode_allow_remote=_flag(environ, "LOCAL_MODE_ALLOW_REMOTE", False),
             local_accept_any_code=_flag(environ, "LOCAL_ACCEPT_ANY_CODE", False),
+            local_pool_case_sensitive=_flag(environ, "LOCAL_POOL_CASE_SENSITIVE", False),
+            local_pool_username_attributes=tuple(
+                name.strip().lower()
+                for name in environ.get("LOCAL_POOL_USERNAME_ATTRIBUTES", "").split(",")
+                if name.strip()
+            ),
             demo_page=_optional_flag(environ, "DEMO_PAGE"),
             **_legacy_fields(environ),
         )

@@ -1,5 +1,6 @@
 """Local mode: start the emulator (the local_cognito package, imported only here and only
-when local mode starts), point the configuration at it and say so once.
+when local mode starts), point the configuration at it, say so once, and answer this
+machine only.
 
 This module ships to Lambda, where it is never used; it imports no moto and patches nothing.
 """
@@ -7,13 +8,18 @@ This module ships to Lambda, where it is never used; it imports no moto and patc
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from proxy_app.config import Config
+from flask import request
+
+from proxy_app.config import MAX_PORT, Config
+from proxy_app.errors import ApiError
 from proxy_app.local_state import LocalState, clear_state, state_path, write_state
 
 if TYPE_CHECKING:
@@ -23,6 +29,13 @@ log = logging.getLogger("proxy_app.local")
 
 LOCAL_CREDENTIALS = ("local", "local")
 LOCAL_TABLE = "cognito-proxy-local"
+# A Host header, lower-cased: a bracketed IPv6 address or a name of letters, digits and
+# dots, then an optional port of digits. Anything else (user info, a second colon, a
+# space, a list of hosts) is no Host this machine answers to.
+_HOST = re.compile(r"(?P<name>\[[0-9a-f:]+\]|[a-z0-9.]+)(?::(?P<port>[0-9]{1,5}))?")
+_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+_IPV6_LOOPBACK = ipaddress.IPv6Address("::1")
+_REFUSED_REMOTE = "Set LOCAL_MODE_ALLOW_REMOTE=true to lift this (never on a shared network)."
 
 
 def start_local_cognito(config: Config) -> Emulator:
@@ -34,7 +47,64 @@ def start_local_cognito(config: Config) -> Emulator:
             "Local mode needs moto and the local_cognito package: pip install -e '.[dev]', "
             "or set COGNITO_USER_POOL_ID"
         ) from exc
-    return start_emulator(config.region, accept_any_code=config.local_accept_any_code)
+    return start_emulator(
+        config.region,
+        accept_any_code=config.local_accept_any_code,
+        case_sensitive=config.local_pool_case_sensitive,
+        username_attributes=config.local_pool_username_attributes,
+    )
+
+
+def answer_this_machine_only() -> None:
+    """Refuse (403) any client but this machine, and any Host but a loopback name.
+
+    The emulator signs tokens with a published key. A DNS-rebinding page (a public name
+    that resolves to 127.0.0.1) comes from this machine's browser, but under its own name.
+    """
+    if not _is_loopback_address(request.remote_addr or ""):
+        raise _refused(
+            "Local mode answers this machine only: its emulator signs tokens with a "
+            f"published key. {_REFUSED_REMOTE}"
+        )
+    environ = request.environ
+    host = environ.get("HTTP_HOST")
+    # HTTP/1.0 may leave Host out; a browser never does, so a rebinding page cannot.
+    if host is None and environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
+        return
+    if host is None or not is_loopback_host(host):
+        raise _refused(
+            "Local mode answers only under a loopback name in the Host header (localhost, "
+            "127.0.0.1 or another 127.x.y.z, [::1], with or without a port): a page under "
+            f"another name that resolves here (DNS rebinding) must not read it. {_REFUSED_REMOTE}"
+        )
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for a Host header naming this machine: localhost, 127.x.y.z or [::1] in any
+    case, with or without a port. A trailing dot, a subdomain or an alias is refused."""
+    match = _HOST.fullmatch(host.lower()) if host.isascii() else None
+    if match is None or (match["port"] is not None and int(match["port"]) > MAX_PORT):
+        return False
+    name = match["name"]
+    if name == "localhost":
+        return True
+    try:
+        if name.startswith("["):
+            return ipaddress.IPv6Address(name[1:-1]) == _IPV6_LOOPBACK
+        return _IPV4.fullmatch(name) is not None and ipaddress.IPv4Address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_loopback_address(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _refused(detail: str) -> ApiError:
+    return ApiError(403, "Forbidden", "Forbidden", detail, reason="local_mode_remote")
 
 
 def local_config(config: Config, local: Emulator) -> Config:
@@ -85,6 +155,7 @@ def print_banner(
         "cognito-proxy: LOCAL MODE (COGNITO_USER_POOL_ID is not set)",
         f"  embedded Cognito emulator (moto) at {local.endpoint_url}",
         f"  user pool {local.user_pool_id}, app client {local.app_client_id}",
+        *_pool_kind(local),
         "  nothing is sent by email or SMS: each code is printed here instead",
         "  (confirmation code for ada@example.com: 123456) and listed at GET /local/codes",
     ]
@@ -102,12 +173,33 @@ def print_banner(
     lines += [
         "  data lives in memory and is gone when the process stops",
         "  the emulator signs tokens with a published key: anyone who reaches this",
-        "  server can forge a token for any user, so it answers this machine only",
+        "  server can forge a token for any user, so it answers this machine only, and",
+        "  only as localhost, 127.0.0.1 or [::1] (a page under another name is refused)",
     ]
     if allow_remote:
-        lines.append("  LOCAL_MODE_ALLOW_REMOTE=true: other machines are answered too (forgeable!)")
+        lines.append(
+            "  LOCAL_MODE_ALLOW_REMOTE=true: other machines and other names are answered too"
+        )
+        lines.append("  (forgeable!)")
     else:
         lines.append("  (LOCAL_MODE_ALLOW_REMOTE=true lifts that; never on a shared network)")
     width = max(len(line) for line in lines)
     rule = "=" * width
     print("\n".join([rule, *lines, rule]), file=sys.stderr, flush=True)
+
+
+def _pool_kind(local: Emulator) -> list[str]:
+    """The banner's lines on the pool: how usernames compare, what users sign in with."""
+    if local.case_sensitive:
+        lines = ["  pool: case-sensitive usernames (LOCAL_POOL_CASE_SENSITIVE=true)"]
+    else:
+        lines = [
+            "  pool: case-insensitive usernames, as AWS recommends",
+            "  (LOCAL_POOL_CASE_SENSITIVE=true for a case-sensitive one)",
+        ]
+    if "email" in local.username_attributes:
+        lines.append("  users sign in by email, and each username is an id the pool generates")
+        lines.append("  (LOCAL_POOL_USERNAME_ATTRIBUTES=email)")
+    else:
+        lines.append("  users sign in by username (LOCAL_POOL_USERNAME_ATTRIBUTES=email: by email)")
+    return lines

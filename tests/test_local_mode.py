@@ -1,12 +1,15 @@
 """Local mode: no pool configured starts the embedded emulator; never inside Lambda.
 Through the app: strict codes end to end, LOCAL_ACCEPT_ANY_CODE, unknown users,
-unconfirmed sign-in, GET /local/codes and the state file."""
+unconfirmed sign-in, GET /local/codes, the state file, loopback Host names only, and the
+local pool's settings."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,3 +283,328 @@ class TestStateFile:
         app = create_app(Config())
         assert app.test_client().get("/health").status_code == 200
         assert "cannot write the state file" in caplog.text
+
+
+# Host headers local mode answers: a loopback name in any case, with or without a port.
+LOOPBACK_HOSTS = [
+    "localhost",
+    "localhost:5000",
+    "LOCALHOST",
+    "LocalHost:8080",
+    "127.0.0.1",
+    "127.0.0.1:5000",
+    "127.9.8.7",
+    "127.255.255.254:65535",
+    "[::1]",
+    "[::1]:5000",
+    "[0:0:0:0:0:0:0:1]:5000",
+]
+# Host headers it refuses: every other name, and anything that is not plainly one of those.
+OTHER_HOSTS = {
+    "public-name": "rebind.example",
+    "localhost-prefix": "localhost.evil.com",
+    "localhost-subdomain": "app.localhost",
+    "localhost-trailing-dot": "localhost.",
+    "ip-prefix": "127.0.0.1.nip.io",
+    "ip-trailing-dot": "127.0.0.1.",
+    "user-info-after": "localhost:80@evil.example",
+    "user-info-before": "evil@localhost",
+    "empty": "",
+    "empty-port": "localhost:",
+    "port-too-big": "localhost:65536",
+    "port-not-digits": "localhost:80a",
+    "two-ports": "localhost:80:81",
+    "space": "localhost :80",
+    "two-host-headers": "localhost,rebind.example",
+    "ipv6-unbracketed": "::1",
+    "ipv6-unclosed": "[::1",
+    "ipv6-trailer": "[::1]x",
+    "ipv6-empty-port": "[::1]:",
+    "ipv6-zone": "[::1%25lo]",
+    "ipv6-mapped-ipv4": "[::ffff:127.0.0.1]",
+    "ipv4-in-brackets": "[127.0.0.1]",
+    "ipv6-other": "[::2]",
+    "ipv4-short": "127.1",
+    "ipv4-integer": "2130706433",
+    "ipv4-octal": "0177.0.0.1",
+    "ipv4-hex": "0x7f.0.0.1",
+    "ipv4-leading-zero": "127.0.0.01",
+    "ipv4-not-loopback": "10.0.0.1",
+    "ipv4-any": "0.0.0.0",  # noqa: S104 - a Host header, not a binding
+    # The UTF-8 of full-width "localhost", as a WSGI server passes it on (Latin-1).
+    "non-ascii": "".join(chr(ord(c) + 0xFEE0) for c in "localhost").encode().decode("latin-1"),
+}
+
+
+@pytest.fixture(scope="module")
+def open_app() -> Flask:
+    """A local-mode app with LOCAL_MODE_ALLOW_REMOTE=true."""
+    return create_app(Config(local_mode_allow_remote=True))
+
+
+def _with_host(host: str) -> dict[str, str]:
+    return {"HTTP_HOST": host}
+
+
+def _without_host(app: Flask, protocol: str) -> tuple[str, bytes]:
+    """GET /health with no Host header at all, as an HTTP/1.0 client may send it."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    environ = EnvironBuilder(path="/health").get_environ()
+    del environ["HTTP_HOST"]
+    environ["SERVER_PROTOCOL"] = protocol
+    environ["REMOTE_ADDR"] = "127.0.0.1"
+    body, status, _ = run_wsgi_app(app, environ, buffered=True)
+    return status, b"".join(body)
+
+
+class TestLoopbackHostOnly:
+    """A DNS-rebinding page reaches 127.0.0.1 from this machine, under its own name."""
+
+    @pytest.mark.parametrize("host", LOOPBACK_HOSTS)
+    def test_loopback_names_are_answered(self, local: FlaskClient, host: str) -> None:
+        response = local.get("/local/codes", environ_overrides=_with_host(host))
+        assert response.status_code == 200, response.json
+
+    @pytest.mark.parametrize("host", OTHER_HOSTS.values(), ids=OTHER_HOSTS.keys())
+    def test_other_names_are_refused_as_remote_clients_are(
+        self, local: FlaskClient, host: str
+    ) -> None:
+        response = local.get("/local/codes", environ_overrides=_with_host(host))
+        body = problem(response, 403, "Forbidden")
+        assert body["reason"] == "local_mode_remote"
+        assert "Host" in body["detail"]
+        assert "LOCAL_MODE_ALLOW_REMOTE=true" in body["detail"]
+        assert "codes" not in body
+
+    @pytest.mark.parametrize("host", [*LOOPBACK_HOSTS, *OTHER_HOSTS.values()])
+    def test_allow_remote_answers_any_name(self, open_app: Flask, host: str) -> None:
+        response = open_app.test_client().get("/local/codes", environ_overrides=_with_host(host))
+        assert response.status_code == 200, response.json
+
+    def test_allow_remote_answers_another_machine_under_another_name(self, open_app: Flask) -> None:
+        response = open_app.test_client().get(
+            "/local/codes",
+            environ_overrides={"REMOTE_ADDR": "192.0.2.7", "HTTP_HOST": "rebind.example"},
+        )
+        assert response.status_code == 200
+
+    def test_the_client_address_is_still_checked_under_a_loopback_name(
+        self, local: FlaskClient
+    ) -> None:
+        response = local.get(
+            "/local/codes", environ_overrides={"REMOTE_ADDR": "192.0.2.7", "HTTP_HOST": "localhost"}
+        )
+        body = problem(response, 403, "Forbidden")
+        assert "Host" not in body["detail"]
+
+    def test_http_1_0_without_host_is_answered(self, local_app: Flask) -> None:
+        status, _ = _without_host(local_app, "HTTP/1.0")
+        assert status.startswith("200")
+
+    def test_http_1_1_without_host_is_refused(self, local_app: Flask) -> None:
+        status, body = _without_host(local_app, "HTTP/1.1")
+        assert status.startswith("403")
+        assert json.loads(body)["reason"] == "local_mode_remote"
+
+    def test_configured_pools_answer_any_name(self, client: FlaskClient) -> None:
+        response = client.get("/health", environ_overrides=_with_host("rebind.example"))
+        assert response.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def served_port(local_app: Flask) -> Iterator[int]:
+    """The local-mode app behind werkzeug's server (what `make run` uses) on a free port."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, local_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    thread.join(10)
+
+
+def _send(port: int, head: str) -> tuple[int, bytes]:
+    """Send a request's head as written; return the status and the body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode("latin-1") + b"\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+class TestLoopbackHostOverHttp:
+    """The same rule over a socket: what a client writes, as werkzeug's server reads it."""
+
+    @pytest.mark.parametrize(
+        ("head", "status"),
+        [
+            ("GET /local/codes HTTP/1.0\r\n", 200),
+            ("GET /local/codes HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n", 200),
+            ("GET /local/codes HTTP/1.1\r\nHost: LOCALHOST:80\r\nConnection: close\r\n", 200),
+            ("GET /local/codes HTTP/1.1\r\nHost: rebind.example\r\nConnection: close\r\n", 403),
+            ("GET /local/codes HTTP/1.0\r\nHost: localhost.\r\n", 403),
+            ("GET /local/codes HTTP/1.0\r\nHost: localhost\r\nHost: rebind.example\r\n", 403),
+            ("GET http://rebind.example/local/codes HTTP/1.0\r\nHost: localhost\r\n", 403),
+        ],
+        ids=[
+            "http-1.0-no-host",
+            "ip",
+            "upper-case-name",
+            "public-name",
+            "trailing-dot",
+            "second-host-header",
+            "absolute-target",
+        ],
+    )
+    def test_status(self, served_port: int, head: str, status: int) -> None:
+        answered, body = _send(served_port, head)
+        assert answered == status, body
+        if status == 403:
+            assert json.loads(body)["code"] == "Forbidden"
+
+
+def test_the_banner_says_which_names_are_answered(capsys: pytest.CaptureFixture[str]) -> None:
+    create_app(Config())
+    banner = capsys.readouterr().err
+    assert "only as localhost, 127.0.0.1 or [::1]" in banner
+    assert "(LOCAL_MODE_ALLOW_REMOTE=true lifts that" in banner
+    create_app(Config(local_mode_allow_remote=True))
+    banner = capsys.readouterr().err
+    assert "other machines and other names are answered too" in banner
+
+
+class TestPoolSettings:
+    """The local pool: case-insensitive usernames by default, as AWS recommends."""
+
+    def test_defaults(self) -> None:
+        config = Config.from_env({})
+        assert config.local_pool_case_sensitive is False
+        assert config.local_pool_username_attributes == ()
+
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [("true", True), ("TRUE", True), ("1", True), ("false", False), ("", False)],
+    )
+    def test_case_sensitive(self, raw: str, expected: bool) -> None:
+        config = Config.from_env({"LOCAL_POOL_CASE_SENSITIVE": raw})
+        assert config.local_pool_case_sensitive is expected
+
+    def test_a_bad_case_sensitive_value_names_the_accepted_ones(self) -> None:
+        with pytest.raises(ConfigError, match="true or false") as raised:
+            Config.from_env({"LOCAL_POOL_CASE_SENSITIVE": "sometimes"})
+        assert raised.value.variable == "LOCAL_POOL_CASE_SENSITIVE"
+
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [("email", ("email",)), (" Email ", ("email",)), ("email,", ("email",)), ("", ())],
+    )
+    def test_username_attributes(self, raw: str, expected: tuple[str, ...]) -> None:
+        config = Config.from_env({"LOCAL_POOL_USERNAME_ATTRIBUTES": raw})
+        assert config.local_pool_username_attributes == expected
+
+    @pytest.mark.parametrize(
+        "raw", ["phone_number", "email,phone_number", "email,email", "username", "e-mail"]
+    )
+    def test_a_bad_username_attributes_value_names_the_accepted_ones(self, raw: str) -> None:
+        with pytest.raises(ConfigError) as raised:
+            Config.from_env({"LOCAL_POOL_USERNAME_ATTRIBUTES": raw})
+        assert raised.value.variable == "LOCAL_POOL_USERNAME_ATTRIBUTES"
+        message = str(raised.value)
+        assert "email (users sign in by email)" in message
+        assert "unset (users sign in by username)" in message
+
+    def test_a_bad_value_given_directly_is_refused_too(self) -> None:
+        with pytest.raises(ConfigError, match="LOCAL_POOL_USERNAME_ATTRIBUTES"):
+            Config(local_pool_username_attributes=("phone_number",)).validate()
+
+    @pytest.mark.parametrize(
+        ("options", "configuration", "attributes"),
+        [
+            ({}, {"CaseSensitive": False}, None),
+            ({"case_sensitive": True}, {"CaseSensitive": True}, None),
+            ({"username_attributes": ["email"]}, {"CaseSensitive": False}, ["email"]),
+            (
+                {"case_sensitive": True, "username_attributes": ("email",)},
+                {"CaseSensitive": True},
+                ["email"],
+            ),
+        ],
+        ids=["default", "case-sensitive", "email", "both"],
+    )
+    def test_start_emulator_creates_that_pool(
+        self,
+        options: dict[str, Any],
+        configuration: dict[str, bool],
+        attributes: list[str] | None,
+    ) -> None:
+        from local_cognito import start_emulator
+
+        emulator = start_emulator("us-east-1", announce=lambda line: None, **options)
+        try:
+            pool = _describe_pool(emulator.endpoint_url, emulator.user_pool_id)
+        finally:
+            emulator.server.stop()
+        assert pool["UsernameConfiguration"] == configuration
+        assert pool.get("UsernameAttributes") == attributes
+
+    def test_the_default_pool_and_its_banner(self, capsys: pytest.CaptureFixture[str]) -> None:
+        config = create_app(Config()).config["PROXY"]
+        banner = capsys.readouterr().err
+        pool = _describe_pool(config.endpoint_url, config.user_pool_id)
+        assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+        assert "UsernameAttributes" not in pool
+        assert "pool: case-insensitive usernames, as AWS recommends" in banner
+        assert "(LOCAL_POOL_CASE_SENSITIVE=true for a case-sensitive one)" in banner
+        assert "users sign in by username (LOCAL_POOL_USERNAME_ATTRIBUTES=email" in banner
+        assert "sign in by email," not in banner
+
+    def test_the_environment_reaches_the_pool_and_its_banner(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setenv("LOCAL_POOL_CASE_SENSITIVE", "true")
+        monkeypatch.setenv("LOCAL_POOL_USERNAME_ATTRIBUTES", "email")
+        config = create_app().config["PROXY"]
+        banner = capsys.readouterr().err
+        pool = _describe_pool(config.endpoint_url, config.user_pool_id)
+        assert pool["UsernameConfiguration"] == {"CaseSensitive": True}
+        assert pool["UsernameAttributes"] == ["email"]
+        assert "pool: case-sensitive usernames (LOCAL_POOL_CASE_SENSITIVE=true)" in banner
+        assert "users sign in by email, and each username is an id the pool generates" in banner
+        assert "case-insensitive" not in banner
+        assert "sign in by username" not in banner
+
+    def test_an_email_pool_signs_up_and_in_by_email(self) -> None:
+        client = create_app(Config(local_pool_username_attributes=("email",))).test_client()
+        signed_up = client.post(
+            "/signup", json={"username": "lin@example.com", "password": PASSWORD}
+        )
+        assert signed_up.status_code == 201
+        generated = signed_up.json["userSub"]
+        codes = client.get(f"/local/codes?username={generated}").json["codes"]
+        body = {"username": "lin@example.com", "confirmationCode": codes[0]["code"]}
+        assert client.post("/confirmsignup", json=body).json == {"confirmed": True}
+        signed_in = client.post(
+            "/admin/signin", json={"username": "lin@example.com", "password": PASSWORD}
+        )
+        assert signed_in.status_code == 200
+        claims = client.get(
+            "/token/valid", headers={"Authorization": f"Bearer {signed_in.json['accessToken']}"}
+        ).json
+        assert claims["username"] == generated
+
+
+def _describe_pool(endpoint_url: str, user_pool_id: str) -> dict[str, Any]:
+    import boto3
+
+    idp = boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return dict(idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"])
