@@ -59,7 +59,10 @@ def start_emulator(
     """
     import boto3
 
-    server = serve(CodeBook(accept_any=accept_any_code, announce=announce))
+    from local_cognito import moto_state
+
+    book = CodeBook(accept_any=accept_any_code, announce=announce, names_of=moto_state.names_of)
+    server = serve(book)
     client = boto3.session.Session().client(
         "cognito-idp",
         region_name=region,

@@ -8,7 +8,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -114,8 +114,12 @@ class CodeBook:
         accept_any: bool = False,
         clock: Callable[[], float] = time.time,
         announce: Callable[[str], None] = print_to_console,
+        names_of: Callable[[str], Iterable[str]] = lambda username: (),
     ) -> None:
         self.accept_any = accept_any
+        # The other names a user signs in by (an email, where the username is an id), so
+        # that the codes of a user can be listed by any of them.
+        self.names_of = names_of
         self.clock = clock
         self.announce = announce
         self._lock = threading.Lock()
@@ -258,7 +262,14 @@ class CodeBook:
             codes = [
                 sent
                 for sent in reversed(self._codes.values())
-                if sent.expires_at > now and (username is None or sent.username == username)
+                if sent.expires_at > now and (username is None or self._named(sent, username))
             ]
         # A stable sort: codes sent at the same instant stay newest first.
         return sorted(codes, key=lambda sent: sent.sent_at, reverse=True)
+
+    def _named(self, sent: SentCode, name: str) -> bool:
+        """Whether `name` is the username the code was sent to, or another of its names."""
+        if sent.username == name:
+            return True
+        folded = name.casefold()
+        return any(other.casefold() == folded for other in self.names_of(sent.username))

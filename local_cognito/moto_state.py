@@ -229,6 +229,16 @@ def set_status(pool_id: str, username: str, status: str) -> None:
         user.status = UserStatus[status]
 
 
+def names_of(username: str) -> list[str]:
+    """The email and phone number of the users of any pool with this username."""
+    names = []
+    for pool in _pools():
+        user = pool.users.get(username)
+        if user is not None:
+            names += [user.attribute_lookup.get(name) for name in ("email", "phone_number")]
+    return [name for name in names if name]
+
+
 def mark_verified(pool_id: str, username: str, attribute: str) -> None:
     """Set `{attribute}_verified` to true for a user of the pool."""
     pool = _pool(pool_id)

@@ -25,6 +25,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
+from urllib.parse import quote
 
 import click
 from flask import current_app, has_app_context
@@ -524,7 +525,20 @@ def create_user(
     if as_json:
         _print_json(_user_json(user))
         return
-    click.echo(f"created {user.get('Username', username)} ({user.get('UserStatus', '')})")
+    created = str(user.get("Username", username))
+    click.echo(f"created {created} ({user.get('UserStatus', '')})")
+    if password is None and temporary_password is None and not suppress_message:
+        click.echo(_where_the_invitation_went(created))
+
+
+def _where_the_invitation_went(username: str) -> str:
+    """Where an invited user's temporary password (made by Cognito) can be found."""
+    if _target().local:
+        return (
+            "invited: the temporary password is printed on the console of `make run` and "
+            f"listed at GET /local/codes?username={quote(username, safe='@')}"
+        )
+    return "invited: Cognito sends the temporary password to the user's email or phone"
 
 
 def _set_first_password(gateway: CognitoGateway, username: str, password: str) -> None:
@@ -720,6 +734,7 @@ class Target:
     config: Config
     gateway: CognitoGateway
     records: Records | None
+    local: bool = False  # local mode's emulator, which prints what Cognito would send
 
 
 _TARGET = "proxy_app.cli.target"
@@ -745,7 +760,10 @@ def _find_target(ctx: click.Context) -> Target:
         # Not `--app wsgi`: in local mode that would start a new, empty emulator.
         return _target_from_environment()
     return Target(
-        app.config["PROXY"], app.extensions["cognito_gateway"], app.extensions.get("records")
+        app.config["PROXY"],
+        app.extensions["cognito_gateway"],
+        app.extensions.get("records"),
+        local="local_codes" in app.extensions,
     )
 
 
@@ -756,7 +774,8 @@ def _target_from_environment() -> Target:
 
     try:
         config = Config.from_env(os.environ)
-        if config.local_mode:
+        local = config.local_mode
+        if local:
             config = _running_local_service(config)
     except ConfigError as exc:
         _fail(str(exc))
@@ -766,7 +785,7 @@ def _target_from_environment() -> Target:
         from proxy_app.records import Records
 
         records = Records(config)
-    return Target(config, CognitoGateway(config), records)
+    return Target(config, CognitoGateway(config), records, local=local)
 
 
 def _running_local_service(config: Config) -> Config:

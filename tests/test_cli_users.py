@@ -361,6 +361,15 @@ def test_create_with_a_temporary_password_and_attributes(
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
 
+def test_create_without_a_password_says_cognito_sends_the_invitation(app: Flask) -> None:
+    username = unique_username()
+    result = succeeds(app, "create", username, "-a", f"email={username}")
+    assert result.stdout == (
+        f"created {username} (FORCE_CHANGE_PASSWORD)\n"
+        "invited: Cognito sends the temporary password to the user's email or phone\n"
+    )
+
+
 def test_create_suppress_message_sends_no_invitation(app: Flask) -> None:
     calls = calls_of(app, "AdminCreateUser")
     answer = as_json(succeeds(app, "create", unique_username(), "--suppress-message", "--json"))

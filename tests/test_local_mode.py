@@ -206,6 +206,65 @@ class TestLocalCodes:
         assert first["destination"] == "k***@e***"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first["sentAt"])
 
+    def test_an_invitations_temporary_password_is_listed_and_signs_in(
+        self, local_app: Flask, local: FlaskClient, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        username = "mae@example.com"
+        local_app.extensions["cognito_gateway"].create_user(username, {"email": username})
+        listed = local.get(f"/local/codes?username={username}").json["codes"]
+        assert [c["purpose"] for c in listed] == ["temporary_password"]
+        password = listed[0]["code"]
+        assert f"temporary password for {username}: {password}\n" in capsys.readouterr().err
+        signed_in = local.post("/admin/signin", json={"username": username, "password": password})
+        assert signed_in.json["challengeName"] == "NEW_PASSWORD_REQUIRED", signed_in.json
+
+    def test_flask_users_create_says_where_the_temporary_password_is(
+        self, local_app: Flask, local: FlaskClient
+    ) -> None:
+        result = local_app.test_cli_runner().invoke(
+            args=["users", "create", "ula@example.com", "-a", "email=ula@example.com"]
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[1] == (
+            "invited: the temporary password is printed on the console of `make run` and "
+            "listed at GET /local/codes?username=ula@example.com"
+        )
+        listed = local.get("/local/codes?username=ula@example.com").json["codes"]
+        assert [c["purpose"] for c in listed] == ["temporary_password"]
+
+    def test_an_sms_sign_in_code_is_listed_and_signs_in(
+        self, local_app: Flask, local: FlaskClient
+    ) -> None:
+        config = local_app.config["PROXY"]
+        idp = _idp(config.endpoint_url)
+        username = "nan@example.com"
+        _sign_up(local, username)
+        idp.admin_confirm_sign_up(UserPoolId=config.user_pool_id, Username=username)
+        idp.admin_update_user_attributes(
+            UserPoolId=config.user_pool_id,
+            Username=username,
+            UserAttributes=[
+                {"Name": "phone_number", "Value": "+15550104477"},
+                {"Name": "phone_number_verified", "Value": "true"},
+            ],
+        )
+        idp.admin_set_user_mfa_preference(
+            UserPoolId=config.user_pool_id,
+            Username=username,
+            SMSMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+        challenge = local.post("/admin/signin", json={"username": username, "password": PASSWORD})
+        assert challenge.json["challengeName"] == "SMS_MFA", challenge.json
+        listed = local.get(f"/local/codes?username={username}").json["codes"]
+        assert (listed[0]["purpose"], listed[0]["destination"]) == ("sms_mfa", "+*******4477")
+        answer = {
+            "username": username,
+            "challengeName": "SMS_MFA",
+            "session": challenge.json["session"],
+            "responses": {"SMS_MFA_CODE": listed[0]["code"]},
+        }
+        assert "accessToken" in local.post("/admin/challenge", json=answer).json
+
     def test_an_unknown_username_lists_nothing(self, local: FlaskClient) -> None:
         assert local.get("/local/codes?username=nobody").json == {"codes": []}
 
@@ -585,6 +644,9 @@ class TestPoolSettings:
         assert signed_up.status_code == 201
         generated = signed_up.json["userSub"]
         codes = client.get(f"/local/codes?username={generated}").json["codes"]
+        # Listed under the email the user signs in by too, in any case.
+        assert client.get("/local/codes?username=LIN@example.com").json["codes"] == codes
+        assert codes[0]["username"] == generated
         body = {"username": "lin@example.com", "confirmationCode": codes[0]["code"]}
         assert client.post("/confirmsignup", json=body).json == {"confirmed": True}
         signed_in = client.post(
@@ -597,14 +659,17 @@ class TestPoolSettings:
         assert claims["username"] == generated
 
 
-def _describe_pool(endpoint_url: str, user_pool_id: str) -> dict[str, Any]:
+def _idp(endpoint_url: str) -> Any:
     import boto3
 
-    idp = boto3.client(
+    return boto3.client(
         "cognito-idp",
         region_name="us-east-1",
         endpoint_url=endpoint_url,
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    return dict(idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"])
+
+
+def _describe_pool(endpoint_url: str, user_pool_id: str) -> dict[str, Any]:
+    return dict(_idp(endpoint_url).describe_user_pool(UserPoolId=user_pool_id)["UserPool"])
