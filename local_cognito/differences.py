@@ -245,8 +245,8 @@ def usernames_ignore_case_where_the_pool_says_so(
 )
 def unknown_session_is_not_authorized(book: CodeBook, call: Call, forward: Forward) -> Answer:
     """Cognito answers NotAuthorizedException for a session it did not hand out (or that
-    has expired); moto answers ResourceNotFoundException, which the proxy must treat as a
-    fault of its own (502)."""
+    has expired); moto answers ResourceNotFoundException (except to AssociateSoftwareToken),
+    which the proxy must treat as a fault of its own (502)."""
     session = call.text("Session")
     if session and not moto_state.session_known(session):
         return cognito_error("NotAuthorizedException", _BAD_SESSION)
@@ -474,7 +474,8 @@ _PASSWORD_FLOWS = frozenset({"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "U
 @difference("AdminInitiateAuth", "InitiateAuth")
 def unconfirmed_users_get_no_tokens(book: CodeBook, call: Call, forward: Forward) -> Answer:
     """Cognito answers UserNotConfirmedException to an unconfirmed user who gives the right
-    password (NotAuthorizedException to a wrong one); moto signs them in."""
+    password (NotAuthorizedException to a wrong one); moto signs them in through
+    AdminInitiateAuth (its InitiateAuth already refuses them)."""
     if call.text("AuthFlow") in _PASSWORD_FLOWS:
         parameters = call.mapping("AuthParameters")
         username, password = parameters.get("USERNAME"), parameters.get("PASSWORD")
@@ -527,8 +528,9 @@ def wrong_passwords_are_incorrect_username_or_password(
 ) -> Answer:
     """Cognito answers a wrong password with NotAuthorizedException "Incorrect username
     or password." (and an unknown user the same way when the app client's
-    PreventUserExistenceErrors is ENABLED); moto's message is the username, and it
-    answers UserNotFoundException whatever the client says."""
+    PreventUserExistenceErrors is ENABLED); moto's AdminInitiateAuth gives the username
+    as the message (its InitiateAuth already says "Incorrect username or password."),
+    and both answer UserNotFoundException whatever the client says."""
     answer = forward(call)
     if answer.ok or call.text("AuthFlow") not in _PASSWORD_FLOWS:
         return answer
@@ -728,8 +730,8 @@ def id_tokens_carry_the_users_attributes(book: CodeBook, call: Call, forward: Fo
     of them by default: email, name, custom ones, email_verified and
     phone_number_verified as booleans), and both tokens an event_id; a refresh keeps the
     sign-in's auth_time and event_id. moto's id token carries only custom attributes
-    unless the client lists ReadAttributes, no event_id, and an auth_time that is the
-    time of the refresh."""
+    (and the email, in a pool that signs in by email) unless the client lists
+    ReadAttributes, no event_id, and an auth_time that is the time of the refresh."""
     answer = forward(call)
     body = answer.json()
     result = body.get("AuthenticationResult") if answer.ok else None

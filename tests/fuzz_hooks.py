@@ -153,7 +153,17 @@ def _current_tokens() -> dict[str, str]:
     global _tokens
     if _tokens is None:
         username = _new_user(confirmed=True)
-        _tokens = {**_sign_in(username)["AuthenticationResult"], "Username": username}
+        # The pool requires MFA: a first sign-in sets up an authenticator before tokens.
+        setup = _sign_in(username)
+        assert setup["ChallengeName"] == "MFA_SETUP", setup
+        answer = _cognito().admin_respond_to_auth_challenge(
+            UserPoolId=_pool_id(),
+            ClientId=_client_id(),
+            ChallengeName="MFA_SETUP",
+            Session=_verified_setup(setup["Session"]),
+            ChallengeResponses=_parameters(username),
+        )
+        _tokens = {**answer["AuthenticationResult"], "Username": username}
     return _tokens
 
 
@@ -321,7 +331,14 @@ def _new_user(*, confirmed: bool) -> str:
         **_hash(username),
     )
     if confirmed:
-        _cognito().admin_confirm_sign_up(UserPoolId=_pool_id(), Username=username)
+        # With the code from their mail, as a user confirms: the email is then verified,
+        # so that a password reset can be sent there.
+        _cognito().confirm_sign_up(
+            ClientId=_client_id(),
+            Username=username,
+            ConfirmationCode=_mail("confirmation code", username),
+            **_hash(username),
+        )
     return username
 
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -737,3 +738,18 @@ def test_every_status_meets_every_password_operation() -> None:
     }.items():
         for state in states:
             assert (operation, state) in covered, (operation, state)
+
+
+def _readme_section(title: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index(f"### {title}\n")
+    end = readme.index("\n#", start + 1)
+    return readme[start:end]
+
+
+def test_the_readme_names_every_difference_in_order() -> None:
+    section = _readme_section("How local mode matches Cognito")
+    rows = [line for line in section.splitlines() if line.startswith("| ")][2:]
+    units = [name for line in rows for name in re.findall(r"`(\w+)`", line.split("|")[-2])]
+    assert units == [difference.name for difference in DIFFERENCES]
+    assert {row.difference for row in ROWS if row.difference} <= set(units)
