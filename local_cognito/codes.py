@@ -112,11 +112,17 @@ class CodeBook:
         self,
         *,
         accept_any: bool = False,
+        accept_any_authenticator: bool | None = None,
         clock: Callable[[], float] = time.time,
         announce: Callable[[str], None] = print_to_console,
         names_of: Callable[[str], Iterable[str]] = lambda username: (),
     ) -> None:
         self.accept_any = accept_any
+        # Authenticator (TOTP) codes are computed from the user's secret, not sent, so a
+        # test that accepts any sent code may still want them checked.
+        self.accept_any_authenticator = (
+            accept_any if accept_any_authenticator is None else accept_any_authenticator
+        )
         # The other names a user signs in by (an email, where the username is an id), so
         # that the codes of a user can be listed by any of them.
         self.names_of = names_of

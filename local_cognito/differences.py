@@ -420,6 +420,26 @@ def reset_codes_go_only_to_verified_channels(
     return answer
 
 
+@difference("AdminResetUserPassword")
+def admin_resets_send_a_code(book: CodeBook, call: Call, forward: Forward) -> Answer:
+    """Cognito's AdminResetUserPassword makes the user RESET_REQUIRED and sends a reset
+    code to their verified email or phone number, with which ConfirmForgotPassword sets a
+    new password. moto sends no code (the user could never set a password). Like Cognito,
+    moto refuses a user who never set one (FORCE_CHANGE_PASSWORD)."""
+    user = moto_state.find_user_in_pool(call.text("UserPoolId"), call.text("Username"))
+    answer = forward(call)
+    if answer.ok and user is not None:
+        verified = [
+            name
+            for name in ("email", "phone_number")
+            if user.attributes.get(f"{name}_verified") == "true"
+        ]
+        if verified:
+            delivery = masked_delivery(user.username, user.attributes, verified[0])
+            book.send(user.username, Purpose.PASSWORD_RESET, delivery["Destination"])
+    return answer
+
+
 @difference("ForgotPassword")
 def forgot_password_sends_a_code(book: CodeBook, call: Call, forward: Forward) -> Answer:
     """Cognito sends a six-digit password reset code, valid for one hour; moto makes a
@@ -676,7 +696,7 @@ def totp_codes_are_checked(book: CodeBook, call: Call, forward: Forward) -> Answ
     valid = (
         isinstance(code, str) and secret is not None and moto_state.totp_code_valid(secret, code)
     )
-    if not valid and not book.accept_any:
+    if not valid and not book.accept_any_authenticator:
         book.count_wrong(owner[1], Purpose.AUTHENTICATOR)
         return cognito_error(error, _TOTP_MISMATCH[error])
     # moto checks codes against its own fixed secret when MOTO_..._ENABLE_TOTP is set.

@@ -48,6 +48,7 @@ MFA_MISMATCH_REPORT = "https://github.com/aws-amplify/amplify-js/issues/3066"
 TOTP_MISMATCH_REPORT = "https://github.com/aws-samples/aws-amplify-auth-starters/issues/15"
 UNCONFIRMED_RESET_REPORT = "https://github.com/aws/aws-sdk-net/issues/1984"
 LOCKOUT_REPORT = "https://github.com/amazon-archives/amazon-cognito-identity-js/issues/506"
+ADMIN_RESET_REPORT = "https://github.com/RunaVault/RunaVault/issues/15"
 SESSION_REPORT = "https://github.com/aws-amplify/amplify-js/issues/5834"
 
 NO_VERIFIED_CHANNEL = (
@@ -156,12 +157,17 @@ ROWS: tuple[Row, ...] = (
         "confirm_sign_up_checks_the_code"),
     # --- Administrators -------------------------------------------------------------------
     Row("admin_reset", "AdminResetUserPassword", "CONFIRMED", "", "(email verified)", "ok",
-        "RESET_REQUIRED", ADMIN_RESET, None),
+        "RESET_REQUIRED; the code sent by EMAIL sets a new password", ADMIN_RESET,
+        "admin_resets_send_a_code"),
+    Row("admin_reset", "AdminResetUserPassword", "FORCE_CHANGE_PASSWORD", "",
+        "(email verified)", "NotAuthorizedException",
+        "User password cannot be reset in the current state.", ADMIN_RESET_REPORT, None),
     Row("admin_reset_unverified", "AdminResetUserPassword", "CONFIRMED", "",
         "(email not verified)", "InvalidParameterException", NO_VERIFIED_CHANNEL, RESET_KC,
         None),
     Row("admin_reset", "AdminResetUserPassword", "RESET_REQUIRED", "", "(email verified)",
-        "ok", "RESET_REQUIRED", ADMIN_RESET, None),
+        "ok", "RESET_REQUIRED; the code sent by EMAIL sets a new password", ADMIN_RESET,
+        "admin_resets_send_a_code"),
     Row("admin_set_permanent", "AdminSetUserPassword", "FORCE_CHANGE_PASSWORD", "",
         "Permanent=true", "ok", "CONFIRMED", ADMIN_SET_PASSWORD, None),
     Row("admin_set_permanent", "AdminSetUserPassword", "RESET_REQUIRED", "",

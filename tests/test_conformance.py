@@ -400,7 +400,10 @@ def confirm_sign_up_after_wrong_codes(env: Env, row: Row) -> Any:
 def admin_reset(env: Env, row: Row) -> Any:
     username = account(env, row.state)
     env.idp.admin_reset_user_password(UserPoolId=env.pool().id, Username=username)
-    assert status(env, username) == row.then
+    assert status(env, username) == "RESET_REQUIRED"
+    confirm_reset(env, username, env.console.last(username, "password reset code"))
+    assert status(env, username) == "CONFIRMED"
+    assert sign_in(env, username, NEW_PASSWORD)["AuthenticationResult"]
 
 
 @scenario
@@ -733,7 +736,7 @@ def test_every_status_meets_every_password_operation() -> None:
         "ConfirmForgotPassword": ("CONFIRMED", "RESET_REQUIRED"),
         "ResendConfirmationCode": ("UNCONFIRMED", "CONFIRMED"),
         "ConfirmSignUp": ("UNCONFIRMED", "CONFIRMED"),
-        "AdminResetUserPassword": ("CONFIRMED", "RESET_REQUIRED"),
+        "AdminResetUserPassword": ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"),
         "AdminSetUserPassword": ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"),
     }.items():
         for state in states:

@@ -45,6 +45,7 @@ CANARIES: dict[str, str] = {
     "force_change_password_users_cannot_reset": (
         "test_moto_still_sends_force_change_password_users_a_reset_code"
     ),
+    "admin_resets_send_a_code": "test_moto_still_sends_no_code_for_an_admin_reset",
     "reset_codes_go_only_to_verified_channels": (
         "test_moto_still_sends_reset_codes_without_a_verified_channel"
     ),
@@ -319,6 +320,16 @@ def test_moto_still_sends_force_change_password_users_a_reset_code(
     answer = bare.forgot_password(ClientId=bare_pool.client_id, Username=username)
     assert answer["CodeDeliveryDetails"]["Destination"]
     assert answer["ResponseMetadata"]["HTTPHeaders"][MOTO_CODE_HEADER]
+
+
+def test_moto_still_sends_no_code_for_an_admin_reset(bare: Any, bare_pool: Pool) -> None:
+    username = _invited(bare, bare_pool, email="ike@example.com", email_verified="true")
+    bare.admin_set_user_password(
+        UserPoolId=bare_pool.id, Username=username, Password=PASSWORD, Permanent=True
+    )
+    answer = bare.admin_reset_user_password(UserPoolId=bare_pool.id, Username=username)
+    assert _status(bare, bare_pool, username) == "RESET_REQUIRED"
+    assert MOTO_CODE_HEADER not in answer["ResponseMetadata"]["HTTPHeaders"]
 
 
 def test_moto_still_sends_reset_codes_without_a_verified_channel(bare: Any) -> None:
