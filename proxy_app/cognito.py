@@ -438,6 +438,12 @@ class CognitoGateway:
                 UserPoolId=self.pool_id, Username=username, Password=password, Permanent=permanent
             )
 
+    def admin_reset_user_password(self, username: str) -> None:
+        """Make a user RESET_REQUIRED with AdminResetUserPassword; Cognito sends a reset code
+        to the user's verified email or phone (and refuses a user without one)."""
+        with cognito_errors():
+            self.client.admin_reset_user_password(UserPoolId=self.pool_id, Username=username)
+
     def get_user(self, access_token: str) -> dict[str, Any]:
         """Ask Cognito about an access token's user (fails for revoked tokens)."""
         with cognito_errors():

@@ -147,9 +147,7 @@ def _write_directly(handler: StderrHandler, fields: dict[str, Any]) -> bool:
     formatter = handler.formatter
     assert isinstance(formatter, JsonFormatter)
     now = time.time_ns()
-    line = request_line(
-        formatter.time_text(now / 1e9, (now % 1_000_000_000) // 1_000_000), fields
-    )
+    line = request_line(formatter.time_text(now / 1e9, (now % 1_000_000_000) // 1_000_000), fields)
     try:
         with handler.lock:  # type: ignore[union-attr]
             stream = sys.stderr

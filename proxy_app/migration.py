@@ -7,7 +7,12 @@ The policy, on top of the Cognito gateway and a legacy source:
   reopens an account whose password was changed in Cognito;
 - an account deleted through this service stays deleted;
 - a legacy password the pool's policy refuses still creates the user, sends a reset code
-  and answers PasswordResetRequired.
+  and answers PasswordResetRequired;
+- a reset asked for before the first sign-in creates the user and sends the code.
+Cognito sends reset codes only to users who have a password (ForgotPassword and
+AdminResetUserPassword refuse FORCE_CHANGE_PASSWORD), so such a user first gets a random
+password no one knows, then AdminResetUserPassword makes them RESET_REQUIRED (the legacy
+password still completes the migration until they confirm the reset) and sends the code.
 Nothing here knows HTTP: it raises domain errors, and the log line of each event carries
 the request id it is given, never a password or hash.
 """
@@ -15,6 +20,8 @@ the request id it is given, never a password or hash.
 from __future__ import annotations
 
 import logging
+import secrets
+import string
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -71,15 +78,31 @@ class Migration:
             self._migrate_with_password(username, password, refusal)
         return self._gateway.sign_in(username, password)
 
-    def prepare_reset(self, username: str) -> None:
-        """Before a password reset: create a legacy-only user (attributes only) in Cognito."""
+    def prepare_reset(self, username: str) -> bool:
+        """Before a password reset: create a legacy-only user in Cognito and send them a
+        reset code. True when the code was sent here (no ForgotPassword is then needed)."""
         if self._cognito_status(username) is not None or self._deleted(username):
-            return
+            return False
         legacy = self._ask_source(lambda: self._source.find(username))
         if legacy is None:
-            return
+            return False
         self._create(legacy)
         self._event("created", reason="password-reset")
+        self._require_reset(username)
+        return True
+
+    def _require_reset(self, username: str) -> None:
+        """Make a user without a password RESET_REQUIRED and have Cognito send the code; if
+        Cognito cannot send one (no verified email or phone), leave the user without a
+        password again, so that the legacy password can still complete the migration."""
+        self._gateway.admin_set_user_password(username, _unguessable_password(), permanent=True)
+        try:
+            self._gateway.admin_reset_user_password(username)
+        except CognitoRefused:
+            self._gateway.admin_set_user_password(
+                username, _unguessable_password(), permanent=False
+            )
+            raise
 
     def _migrate_with_password(self, username: str, password: str, refusal: CognitoRefused) -> None:
         status = self._cognito_status(username)
@@ -100,7 +123,7 @@ class Migration:
         except CognitoRefused as error:
             if error.code != "InvalidPasswordException":
                 raise
-            self._gateway.forgot_password(username)
+            self._require_reset(username)
             self._event("password-refused-by-policy")
             raise CognitoRefused("PasswordResetRequiredException") from None
         self._event("completed")
@@ -142,3 +165,13 @@ class Migration:
             "migration",
             extra={"event": event, **extra},
         )
+
+
+def _unguessable_password() -> str:
+    """A password no one knows that meets any pool's policy: upper, lower, digit and
+    symbol, 98 characters (a pool's minimum length is at most 99; moto refuses 99 and more)."""
+    symbols = "^$*.[]{}()?-!@#%&/,><:;|_~+="
+    groups = (string.ascii_uppercase, string.ascii_lowercase, string.digits, symbols)
+    alphabet = "".join(groups)
+    required = [secrets.choice(group) for group in groups]
+    return "".join(required + [secrets.choice(alphabet) for _ in range(94)])

@@ -82,8 +82,11 @@ def moto_endpoint(aws_environment: None) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def emulator(aws_environment: None) -> Iterator[RunningServer]:
     """The local emulator (moto behind local_cognito's differences, which answer the calls
-    moto lacks), accepting any code: for tests of routes that need those calls."""
-    server = serve(CodeBook(accept_any=True, announce=lambda line: None))
+    moto lacks), accepting any emailed or texted code (tests that need the code sent use
+    their own emulator) but checking authenticator codes, which a test computes."""
+    server = serve(
+        CodeBook(accept_any=True, accept_any_authenticator=False, announce=lambda line: None)
+    )
     yield server
     server.stop()
 
@@ -101,9 +104,17 @@ def emulator_pool(emulator_cognito: Any, emulator: RunningServer) -> Pool:
 
 
 @pytest.fixture(scope="session")
-def cognito(moto_endpoint: str) -> Any:
+def cognito_endpoint(emulator: RunningServer) -> str:
+    """Where the app and the tests reach Cognito: the local emulator, which answers as
+    Cognito's documentation says where moto is laxer (moto's state is the process's, so
+    bare moto at `moto_endpoint` sees the same pools)."""
+    return emulator.endpoint_url
+
+
+@pytest.fixture(scope="session")
+def cognito(cognito_endpoint: str) -> Any:
     """A boto3 client for the test's own setup and checks (not the app's)."""
-    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=moto_endpoint)
+    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=cognito_endpoint)
 
 
 @dataclass(frozen=True)
@@ -128,9 +139,7 @@ class Pool:
         return Config(**values)
 
 
-def admin_sign_in(
-    idp: Any, pool: Pool, username: str, password: str = PASSWORD
-) -> dict[str, Any]:
+def admin_sign_in(idp: Any, pool: Pool, username: str, password: str = PASSWORD) -> dict[str, Any]:
     """Sign a user in straight through boto3 (AdminInitiateAuth), not through the app."""
     answer: dict[str, Any] = idp.admin_initiate_auth(
         UserPoolId=pool.id,
@@ -168,15 +177,15 @@ def _create_pool(
 
 
 @pytest.fixture(scope="session")
-def pool(cognito: Any, moto_endpoint: str) -> Pool:
+def pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """The pool most tests use (app client without a secret)."""
-    return _create_pool(cognito, moto_endpoint, secret=False)
+    return _create_pool(cognito, cognito_endpoint, secret=False)
 
 
 @pytest.fixture(scope="session")
-def secret_pool(cognito: Any, moto_endpoint: str) -> Pool:
+def secret_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """A pool whose app client has a secret, so calls need SECRET_HASH."""
-    return _create_pool(cognito, moto_endpoint, secret=True)
+    return _create_pool(cognito, cognito_endpoint, secret=True)
 
 
 @pytest.fixture
@@ -225,16 +234,17 @@ class User:
 
 @pytest.fixture
 def make_user(cognito: Any, pool: Pool) -> Callable[..., User]:
-    """Create a confirmed user straight in the emulator (not through the app)."""
+    """Create a confirmed user straight in the emulator (not through the app), with a
+    verified email as a confirmed sign-up has (Cognito sends reset codes only there)."""
 
     def factory(target: Pool | None = None, **attributes: str) -> User:
         target = target or pool
         username = unique_username()
+        attributes = {"email": username, "email_verified": "true", **attributes}
         cognito.admin_create_user(
             UserPoolId=target.id,
             Username=username,
-            UserAttributes=[{"Name": "email", "Value": username}]
-            + [{"Name": k, "Value": v} for k, v in attributes.items()],
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
             MessageAction="SUPPRESS",
         )
         cognito.admin_set_user_password(

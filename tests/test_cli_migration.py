@@ -74,9 +74,9 @@ def make_app(
 
 
 @pytest.fixture
-def fresh_pool(cognito: Any, moto_endpoint: str) -> Pool:
+def fresh_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """A pool of the test's own (custom attribute `tier`), so its user counts are exact."""
-    return _create_pool(cognito, moto_endpoint, secret=False)
+    return _create_pool(cognito, cognito_endpoint, secret=False)
 
 
 @pytest.fixture
@@ -785,10 +785,10 @@ def test_migration_status_counts_who_has_moved(
 
 
 def test_migration_status_finds_users_of_a_pool_that_signs_in_by_email(
-    make_app: Callable[..., Flask], store: Store, cognito: Any, moto_endpoint: str
+    make_app: Callable[..., Flask], store: Store, cognito: Any, cognito_endpoint: str
 ) -> None:
     created = cognito.create_user_pool(PoolName="by-email", UsernameAttributes=["email"])
-    pool = Pool(created["UserPool"]["Id"], "unused0client0id", moto_endpoint)
+    pool = Pool(created["UserPool"]["Id"], "unused0client0id", cognito_endpoint)
     app = make_app(
         pool,
         legacy_database_url=store.url,

@@ -33,8 +33,8 @@ FLASK = Path(sys.executable).with_name("flask")
 
 
 @pytest.fixture
-def fresh_pool(cognito: Any, moto_endpoint: str) -> Pool:
-    return _create_pool(cognito, moto_endpoint, secret=False)
+def fresh_pool(cognito: Any, cognito_endpoint: str) -> Pool:
+    return _create_pool(cognito, cognito_endpoint, secret=False)
 
 
 @pytest.fixture

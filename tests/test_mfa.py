@@ -353,8 +353,8 @@ def _mfa_pool(cognito: Any, endpoint: str) -> Pool:
 
 
 @pytest.fixture(scope="module")
-def mfa_pool(cognito: Any, moto_endpoint: str) -> Pool:
-    return _mfa_pool(cognito, moto_endpoint)
+def mfa_pool(cognito: Any, cognito_endpoint: str) -> Pool:
+    return _mfa_pool(cognito, cognito_endpoint)
 
 
 def _mfa_setup_challenge(client: FlaskClient, cognito: Any, pool: Pool) -> tuple[str, str]:

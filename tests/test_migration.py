@@ -147,7 +147,8 @@ class TestFirstSignIn:
         username = store.add(weak)
         response = _sign_in(migrating, username, weak)
         problem(response, 403, "PasswordResetRequired")
-        assert _status(cognito, pool, username) == "FORCE_CHANGE_PASSWORD"
+        # The state in which Cognito sends a reset code and takes ConfirmForgotPassword.
+        assert _status(cognito, pool, username) == "RESET_REQUIRED"
         assert _attributes(cognito, pool, username)["email"] == username
 
 
@@ -208,10 +209,34 @@ class TestReset:
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
         username = store.add()
+        client = migrating.test_client()
+        response = client.post("/password/reset", json={"username": username})
+        assert response.status_code == 200
+        # RESET_REQUIRED, not FORCE_CHANGE_PASSWORD: Cognito refuses resets in the latter.
+        assert _status(cognito, pool, username) == "RESET_REQUIRED"
+        assert _attributes(cognito, pool, username)["email_verified"] == "true"
+        confirm = {"username": username, "password": PASSWORD, "confirmationCode": "123456"}
+        assert client.post("/password/confirm", json=confirm).status_code == 200
+        assert _status(cognito, pool, username) == "CONFIRMED"
+        assert _sign_in(migrating, username, PASSWORD).status_code == 200
+        problem(_sign_in(migrating, username), 401, "NotAuthorized")
+
+    def test_a_reset_never_completed_leaves_the_legacy_password_working(
+        self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
+    ) -> None:
+        username = store.add()
+        migrating.test_client().post("/password/reset", json={"username": username})
+        assert _sign_in(migrating, username).status_code == 200
+        assert _status(cognito, pool, username) == "CONFIRMED"
+
+    def test_a_user_without_a_verified_email_is_left_to_the_legacy_password(
+        self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
+    ) -> None:
+        username = store.add(verified=False)
         response = migrating.test_client().post("/password/reset", json={"username": username})
         assert response.status_code == 200
         assert _status(cognito, pool, username) == "FORCE_CHANGE_PASSWORD"
-        assert _attributes(cognito, pool, username)["email_verified"] == "true"
+        assert _sign_in(migrating, username).status_code == 200
 
     def test_an_unknown_user_is_answered_alike_and_nothing_is_created(
         self, migrating: Flask, cognito: Any, pool: Pool

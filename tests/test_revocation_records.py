@@ -213,9 +213,7 @@ class TestUnprocessedKeysStubbed:
             assert records.is_revoked("sub-1", 1000, "session-1")
             stub.assert_no_pending_responses()
 
-    def test_keys_still_unprocessed_refuse_rather_than_pass_stubbed(
-        self, records: Records
-    ) -> None:
+    def test_keys_still_unprocessed_refuse_rather_than_pass_stubbed(self, records: Records) -> None:
         revoked, signed_out = "revoked#session-1", "signout#sub-1"
         with Stubber(records.client) as stub:
             stub.add_response(

@@ -69,7 +69,7 @@ def tools() -> DeployTools:
 
 
 @pytest.fixture(scope="module")
-def offline_pool(cognito: Any, moto_endpoint: str) -> Pool:
+def offline_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """A pool of its own, so the sequence's user is the only one in it."""
     pool = cognito.create_user_pool(
         PoolName=f"offline-{uuid.uuid4().hex[:8]}",
@@ -80,7 +80,7 @@ def offline_pool(cognito: Any, moto_endpoint: str) -> Pool:
         ClientName="proxy",
         ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]
-    return Pool(pool["Id"], client["ClientId"], moto_endpoint)
+    return Pool(pool["Id"], client["ClientId"], cognito_endpoint)
 
 
 @pytest.fixture(scope="module")

@@ -53,9 +53,9 @@ def victim(make_user: Callable[..., User], cognito: Any) -> Victim:
 
 
 @pytest.fixture(scope="module")
-def second_pool(cognito: Any, moto_endpoint: str) -> Pool:
+def second_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """Another pool in the same emulator: same signing key as the first (moto has one)."""
-    return _create_pool(cognito, moto_endpoint, secret=False)
+    return _create_pool(cognito, cognito_endpoint, secret=False)
 
 
 def _signed_in(cognito: Any, pool: Pool, username: str) -> dict[str, str]:

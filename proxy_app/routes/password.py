@@ -36,9 +36,9 @@ def reset_password() -> Any:
     data = load(UsernameRequest)
     migration = context.migration()
     try:
-        if migration is not None:
-            migration.prepare_reset(data["username"])
-        context.gateway().forgot_password(data["username"])
+        sent = migration is not None and migration.prepare_reset(data["username"])
+        if not sent:
+            context.gateway().forgot_password(data["username"])
     except CognitoRefused as error:
         if error.code not in _HIDDEN:
             raise
