@@ -311,6 +311,20 @@ def repeated_wrong_codes_are_refused(book: CodeBook, call: Call, forward: Forwar
 # --- Sign-up codes -----------------------------------------------------------------
 
 
+@difference("ConfirmSignUp")
+def only_sign_ups_are_confirmed(book: CodeBook, call: Call, forward: Forward) -> Answer:
+    """Cognito refuses to confirm the sign-up of a user an administrator created or reset
+    (FORCE_CHANGE_PASSWORD, RESET_REQUIRED): NotAuthorizedException "User cannot be
+    confirmed. Current status is FORCE_CHANGE_PASSWORD". moto confirms them, code or not,
+    and makes them CONFIRMED."""
+    user = moto_state.find_user(call.text("ClientId"), call.text("Username"))
+    if user is not None and user.status in ("FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"):
+        return cognito_error(
+            "NotAuthorizedException", f"User cannot be confirmed. Current status is {user.status}"
+        )
+    return forward(call)
+
+
 @difference("SignUp")
 def sign_up_sends_a_code(book: CodeBook, call: Call, forward: Forward) -> Answer:
     """Cognito sends an unconfirmed user a six-digit confirmation code; moto sends none

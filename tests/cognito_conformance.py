@@ -49,6 +49,8 @@ TOTP_MISMATCH_REPORT = "https://github.com/aws-samples/aws-amplify-auth-starters
 UNCONFIRMED_RESET_REPORT = "https://github.com/aws/aws-sdk-net/issues/1984"
 LOCKOUT_REPORT = "https://github.com/amazon-archives/amazon-cognito-identity-js/issues/506"
 ADMIN_RESET_REPORT = "https://github.com/RunaVault/RunaVault/issues/15"
+INVITED_CONFIRM_REPORT = "https://github.com/aws-amplify/amplify-js/issues/6711"
+UNCONFIRMED_SET_REPORT = "https://github.com/aws/aws-sdk-js/issues/2976"
 SESSION_REPORT = "https://github.com/aws-amplify/amplify-js/issues/5834"
 
 NO_VERIFIED_CHANNEL = (
@@ -152,6 +154,12 @@ ROWS: tuple[Row, ...] = (
         "the right code after 5 wrong ones", "LimitExceededException",
         "Attempt limit exceeded, please try after some time.", ATTEMPTS_REPORT,
         "repeated_wrong_codes_are_refused"),
+    Row("confirm_sign_up", "ConfirmSignUp", "FORCE_CHANGE_PASSWORD", "", "any code",
+        "NotAuthorizedException", "User cannot be confirmed. Current status is "
+        "FORCE_CHANGE_PASSWORD", INVITED_CONFIRM_REPORT, "only_sign_ups_are_confirmed"),
+    Row("confirm_sign_up", "ConfirmSignUp", "RESET_REQUIRED", "", "any code",
+        "NotAuthorizedException", "User cannot be confirmed. Current status is RESET_REQUIRED",
+        INVITED_CONFIRM_REPORT, "only_sign_ups_are_confirmed"),
     Row("confirm_sign_up", "ConfirmSignUp", "CONFIRMED", "", "any code",
         "NotAuthorizedException", "", ALREADY_CONFIRMED_REPORT,
         "confirm_sign_up_checks_the_code"),
@@ -168,6 +176,8 @@ ROWS: tuple[Row, ...] = (
     Row("admin_reset", "AdminResetUserPassword", "RESET_REQUIRED", "", "(email verified)",
         "ok", "RESET_REQUIRED; the code sent by EMAIL sets a new password", ADMIN_RESET,
         "admin_resets_send_a_code"),
+    Row("admin_set_permanent", "AdminSetUserPassword", "UNCONFIRMED", "",
+        "Permanent=true", "ok", "CONFIRMED", UNCONFIRMED_SET_REPORT, None),
     Row("admin_set_permanent", "AdminSetUserPassword", "FORCE_CHANGE_PASSWORD", "",
         "Permanent=true", "ok", "CONFIRMED", ADMIN_SET_PASSWORD, None),
     Row("admin_set_permanent", "AdminSetUserPassword", "RESET_REQUIRED", "",

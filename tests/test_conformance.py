@@ -735,9 +735,14 @@ def test_every_status_meets_every_password_operation() -> None:
         "ForgotPassword": ("UNCONFIRMED", "CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"),
         "ConfirmForgotPassword": ("CONFIRMED", "RESET_REQUIRED"),
         "ResendConfirmationCode": ("UNCONFIRMED", "CONFIRMED"),
-        "ConfirmSignUp": ("UNCONFIRMED", "CONFIRMED"),
+        "ConfirmSignUp": ("UNCONFIRMED", "CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"),
         "AdminResetUserPassword": ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"),
-        "AdminSetUserPassword": ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"),
+        "AdminSetUserPassword": (
+            "UNCONFIRMED",
+            "CONFIRMED",
+            "FORCE_CHANGE_PASSWORD",
+            "RESET_REQUIRED",
+        ),
     }.items():
         for state in states:
             assert (operation, state) in covered, (operation, state)

@@ -36,6 +36,7 @@ CANARIES: dict[str, str] = {
     ),
     "challenge_sessions_expire": "test_moto_still_keeps_challenge_sessions_forever",
     "repeated_wrong_codes_are_refused": "test_moto_still_takes_any_number_of_wrong_codes",
+    "only_sign_ups_are_confirmed": "test_moto_still_confirms_the_sign_up_of_an_invited_user",
     "sign_up_sends_a_code": "test_moto_still_makes_no_sign_up_code",
     "resend_confirmation_code": "test_moto_still_lacks_resend_confirmation_code",
     "confirm_sign_up_checks_the_code": "test_moto_still_accepts_any_sign_up_code",
@@ -320,6 +321,12 @@ def test_moto_still_sends_force_change_password_users_a_reset_code(
     answer = bare.forgot_password(ClientId=bare_pool.client_id, Username=username)
     assert answer["CodeDeliveryDetails"]["Destination"]
     assert answer["ResponseMetadata"]["HTTPHeaders"][MOTO_CODE_HEADER]
+
+
+def test_moto_still_confirms_the_sign_up_of_an_invited_user(bare: Any, bare_pool: Pool) -> None:
+    username = _invited(bare, bare_pool, email="ivo@example.com")
+    bare.confirm_sign_up(ClientId=bare_pool.client_id, Username=username, ConfirmationCode="1")
+    assert _status(bare, bare_pool, username) == "CONFIRMED"
 
 
 def test_moto_still_sends_no_code_for_an_admin_reset(bare: Any, bare_pool: Pool) -> None:
