@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint browser bench bench-migration bench-tokens load faults clean deploy-tools package offline coldstart
+.PHONY: run test lint browser bench bench-migration bench-tokens bench-legacy-timing load faults clean deploy-tools package offline coldstart
 
 $(STAMP): setup.cfg pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-migration: $(STAMP)  ## first sign-in through migration vs a normal sign-i
 
 bench-tokens: $(STAMP)  ## GET /token/valid against a bare Flask() app plus a bare jwt.decode
 	$(BIN)/python bench/tokens.py
+
+bench-legacy-timing: $(STAMP)  ## legacy authenticate(): unknown and locked users vs a known one, same run
+	$(BIN)/python bench/legacy_timing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage *.egg-info

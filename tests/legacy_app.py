@@ -1,8 +1,9 @@
 """A small legacy app for the HTTP source's tests: stdlib http.server on 127.0.0.1:0.
 
 It answers the contract README.md documents: POST `{username, password}` -> 200
-`{attributes}` / 401 / 404; POST `{username}` -> 200 `{attributes}` / 404. A test can
-make it misbehave (a status, a delay, garbage, a redirect) and read what it received.
+`{attributes}` / 401 / 404; POST `{username}` -> 200 `{attributes}` / 404; a user's
+`members` join `attributes` at the answer's top level (`username`, `disabled`). A test
+can make it misbehave (a status, a delay, garbage, a redirect) and read what it received.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Received:
 class LegacyApp:
     """The legacy app's users and behaviour, and what it received."""
 
-    users: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    users: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     status: int | None = None  # answer this status to everything
     answer: bytes | None = None  # answer these bytes (200) to everything
@@ -40,10 +41,13 @@ class LegacyApp:
     trickle: float = 0.0  # between bytes of the body
     headers: dict[str, str] = field(default_factory=dict)
     url: str = ""
+    case_insensitive: bool = False  # find `ada` when asked for `ADA`, as many apps do
 
-    def add_user(self, username: str, password: str, **attributes: Any) -> None:
-        """Give the legacy app a user."""
-        self.users[username] = (password, attributes)
+    def add_user(
+        self, username: str, password: str, members: dict[str, Any] | None = None, **attributes: Any
+    ) -> None:
+        """Give the legacy app a user; `members` are the answer's other top-level members."""
+        self.users[username] = (password, attributes, members or {})
 
     def respond(self, body: dict[str, Any]) -> tuple[int, bytes]:
         """The legacy app's own password check."""
@@ -51,13 +55,17 @@ class LegacyApp:
             return self.status, b'{"error": "forced"}'
         if self.answer is not None:
             return 200, self.answer
-        user = self.users.get(body.get("username", ""))
+        asked = body.get("username", "")
+        user = self.users.get(asked)
+        if user is None and self.case_insensitive:
+            found = [key for key in self.users if key.casefold() == asked.casefold()]
+            user = self.users[found[0]] if found else None
         if user is None:
             return 404, b'{"error": "unknown user"}'
-        password, attributes = user
+        password, attributes, members = user
         if "password" in body and body["password"] != password:
             return 401, b'{"error": "wrong password"}'
-        return 200, json.dumps({"attributes": attributes}).encode()
+        return 200, json.dumps({**members, "attributes": attributes}).encode()
 
 
 def _handler(app: LegacyApp) -> type[BaseHTTPRequestHandler]:

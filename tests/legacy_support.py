@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from passlib.context import CryptContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from proxy_app import legacy
 from proxy_app.config import Config
 from proxy_app.legacy.passwords import PasswordHashes
 from proxy_app.legacy.sql import SqlSource
@@ -43,12 +45,48 @@ def count_dummy_verifications(monkeypatch: pytest.MonkeyPatch) -> list[None]:
     calls: list[None] = []
     original = PasswordHashes.dummy_verify
 
-    def counting(self: PasswordHashes) -> None:
+    def counting(self: PasswordHashes, password: str) -> None:
         calls.append(None)
-        original(self)
+        original(self, password)
 
     monkeypatch.setattr(PasswordHashes, "dummy_verify", counting)
     return calls
+
+
+LIBPASS_DUMMY = "(libpass's own dummy)"
+
+
+def spy_verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the hash each libpass verification checks (which still runs), in order.
+
+    libpass's own dummy verification is recorded as LIBPASS_DUMMY, not as its hash.
+    """
+    seen: list[str] = []
+    verify, dummy_verify = CryptContext.verify, CryptContext.dummy_verify
+    inside_dummy = False
+
+    def spying_verify(self: CryptContext, secret: Any, password_hash: str, **kwargs: Any) -> Any:
+        if not inside_dummy:
+            seen.append(password_hash)
+        return verify(self, secret, password_hash, **kwargs)
+
+    def spying_dummy_verify(self: CryptContext) -> Any:
+        nonlocal inside_dummy
+        seen.append(LIBPASS_DUMMY)
+        inside_dummy = True
+        try:
+            return dummy_verify(self)
+        finally:
+            inside_dummy = False
+
+    monkeypatch.setattr(CryptContext, "verify", spying_verify)
+    monkeypatch.setattr(CryptContext, "dummy_verify", spying_dummy_verify)
+    return seen
+
+
+def forget_reported_causes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a test see the once-per-process logs of broken stores and odd flags again."""
+    monkeypatch.setattr(legacy, "_MET", {})
 
 
 def closed_port() -> int:
@@ -71,15 +109,15 @@ class Store:
         """Quote a column alias such as `custom:tier` for this database."""
         return f"`{name}`" if self.backend == "mariadb" else f'"{name}"'
 
-    def user_query(self, columns: str | None = None) -> str:
+    def user_query(self, columns: str | None = None, where: str = "login = :username") -> str:
         """The LEGACY_USER_QUERY the tests use, with attribute columns."""
         if columns is None:
             columns = (
-                "password_hash, email, email_verified, given_name, birthdate, "
+                "login AS username, password_hash, email, email_verified, given_name, birthdate, "
                 f"tier AS {self.quote('custom:tier')}, legacy_id AS sub, "
                 f"login AS {self.quote('cognito:username')}"
             )
-        return f"SELECT {columns} FROM users WHERE login = :username"  # noqa: S608
+        return f"SELECT {columns} FROM users WHERE {where}"  # noqa: S608
 
     def add_user(self, login: str, password_hash: str | None, **columns: Any) -> None:
         """Insert one row into the users table."""

@@ -17,10 +17,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from legacy_app import LegacyApp, serve
-from legacy_support import closed_port
+from legacy_support import closed_port, forget_reported_causes
 
 from proxy_app.config import Config
 from proxy_app.legacy import (
+    LegacyBroken,
     LegacyError,
     LegacyRefused,
     LegacyUnavailable,
@@ -47,6 +48,11 @@ def app() -> Iterator[LegacyApp]:
             **{"cognito:username": "x", "custom:tier": "gold", "age": 36, "nickname": None},
         )
         yield running
+
+
+@pytest.fixture(autouse=True)
+def fresh_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    forget_reported_causes(monkeypatch)
 
 
 def source_for(url: str, **overrides: Any) -> HttpSource:
@@ -139,26 +145,94 @@ def test_a_401_to_a_lookup_without_password_is_refused(app: LegacyApp) -> None:
     "answer",
     [b"not json", b"[]", b'{"attributes": ["email"]}', b'{"user": {}}', b'"attributes"'],
 )
-def test_a_malformed_answer_is_refused(app: LegacyApp, answer: bytes) -> None:
+def test_a_malformed_answer_is_broken_and_logged_once(
+    app: LegacyApp, answer: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An app that breaks the contract would otherwise turn every user away as unknown."""
     app.answer = answer
-    with pytest.raises(LegacyRefused):
-        source_for(app.url).authenticate("ada", PASSWORD)
+    source = source_for(app.url)
+    with pytest.raises(LegacyBroken) as raised:
+        source.authenticate("ada", PASSWORD)
+    assert isinstance(raised.value, LegacyUnavailable)
+    with pytest.raises(LegacyBroken):
+        source.find("ada")
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert '{"attributes": {...}}' in record.getMessage()
 
 
-def test_an_oversized_answer_is_refused(app: LegacyApp) -> None:
+def test_an_oversized_answer_is_broken(app: LegacyApp) -> None:
     app.answer = b'{"attributes": {"name": "' + b"x" * 70_000 + b'"}}'
-    with pytest.raises(LegacyRefused):
+    with pytest.raises(LegacyBroken):
         source_for(app.url).authenticate("ada", PASSWORD)
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
-def test_a_redirect_is_not_followed(app: LegacyApp, status: int) -> None:
-    """The password goes only where LEGACY_AUTH_URL says."""
+def test_a_redirect_is_not_followed(
+    app: LegacyApp, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The password goes only where LEGACY_AUTH_URL says; the URL is what to fix."""
     app.status = status
     app.headers = {"Location": app.url.replace("/legacy/auth", "/elsewhere")}
-    with pytest.raises(LegacyRefused):
+    with pytest.raises(LegacyBroken):
         source_for(app.url).authenticate("ada", PASSWORD)
     assert [r.path for r in app.received] == ["/legacy/auth"]
+    assert "LEGACY_AUTH_URL must name the endpoint" in caplog.text
+
+
+def test_another_success_status_is_broken(app: LegacyApp) -> None:
+    app.status = 204
+    with pytest.raises(LegacyBroken):
+        source_for(app.url).find("ada")
+
+
+class TestTheAnswersOwnMembers:
+    def test_the_user_is_named_by_the_legacy_app_not_by_the_caller(self, app: LegacyApp) -> None:
+        app.case_insensitive = True
+        app.add_user("bob", PASSWORD, {"username": "bob"}, email="bob@example.com")
+        source = source_for(app.url)
+        assert source.authenticate("BOB", PASSWORD) == LegacyUser(
+            "bob", {"email": "bob@example.com"}
+        )
+        found = source.find("Bob")
+        assert found is not None and found.username == "bob"
+        assert [r.body["username"] for r in app.received] == ["BOB", "Bob"]
+
+    @pytest.mark.parametrize(
+        "members",
+        [{}, {"username": ""}, {"username": None}, {"username": 7}, {"username": ["bob"]}],
+        ids=["absent", "empty", "null", "number", "list"],
+    )
+    def test_without_a_name_of_its_own_the_user_is_the_name_asked_for(
+        self, app: LegacyApp, members: dict[str, Any]
+    ) -> None:
+        app.add_user("bob", PASSWORD, members)
+        user = source_for(app.url).authenticate("bob", PASSWORD)
+        assert user is not None and user.username == "bob"
+
+    @pytest.mark.parametrize(
+        ("members", "disabled"),
+        [
+            ({"disabled": True}, True),
+            ({"disabled": "yes"}, True),
+            ({"disabled": 1}, True),
+            ({"disabled": False}, False),
+            ({"disabled": None}, False),
+            ({}, False),
+        ],
+    )
+    def test_the_disabled_member_is_a_flag_never_an_attribute(
+        self, app: LegacyApp, members: dict[str, Any], disabled: bool
+    ) -> None:
+        app.add_user("bob", PASSWORD, members, email="bob@example.com")
+        source = source_for(app.url)
+        expected = LegacyUser("bob", {"email": "bob@example.com"}, disabled=disabled)
+        assert source.authenticate("bob", PASSWORD) == expected
+        assert source.find("bob") == expected
+
+    def test_a_disabled_attribute_is_not_the_flag(self, app: LegacyApp) -> None:
+        """Only the top-level member counts; inside attributes it is no Cognito name."""
+        app.add_user("bob", PASSWORD, disabled=True)
+        assert source_for(app.url).find("bob") == LegacyUser("bob", {})
 
 
 def test_a_slow_legacy_app_is_unavailable_at_the_timeout(app: LegacyApp) -> None:

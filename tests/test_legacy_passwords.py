@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
-from legacy_hashes import MAKERS, bcrypt_hash
-from legacy_support import count_dummy_verifications
+from legacy_hashes import MAKERS, bcrypt_hash, md5_crypt_hash, phpass_hash
+from legacy_support import LIBPASS_DUMMY, count_dummy_verifications, spy_verifications
+from passlib.context import CryptContext
 
-from proxy_app.legacy.passwords import PasswordHashes, hash_prefix
+from proxy_app.legacy.passwords import PasswordHashes, hash_prefix, usable_hash
 
 PASSWORD = "correct horse battery staple ✓"
 
@@ -108,3 +110,127 @@ def test_the_test_hashes_are_not_made_by_libpass() -> None:
     text = Path(legacy_hashes.__file__).read_text(encoding="utf-8")
     assert "import passlib" not in text
     assert "from passlib" not in text
+
+
+class TestDummyCost:
+    """A dummy verification checks the password against a real hash the store answered."""
+
+    @pytest.fixture
+    def seen(self, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        return spy_verifications(monkeypatch)
+
+    def test_before_any_hash_was_seen_it_is_libpass_dummy(self, seen: list[str]) -> None:
+        PasswordHashes().dummy_verify(PASSWORD)
+        assert seen == [LIBPASS_DUMMY]
+
+    def test_a_hash_verified_sets_the_cost(self, seen: list[str]) -> None:
+        hashes = PasswordHashes()
+        stored = phpass_hash(PASSWORD)
+        assert hashes.verify("wrong", stored) is False
+        hashes.dummy_verify("another guess")
+        assert seen == [stored, stored]
+
+    def test_a_hash_looked_at_sets_the_cost(self, seen: list[str]) -> None:
+        hashes = PasswordHashes()
+        stored = MAKERS["django pbkdf2_sha256"](PASSWORD)
+        hashes.remember(stored)
+        hashes.dummy_verify("a guess")
+        assert seen == [stored]
+
+    def test_the_latest_hash_wins(self, seen: list[str]) -> None:
+        hashes = PasswordHashes()
+        first, second = phpass_hash(PASSWORD), md5_crypt_hash(PASSWORD)
+        hashes.remember(first)
+        hashes.remember(second)
+        hashes.dummy_verify("a guess")
+        assert seen == [second]
+
+    @pytest.mark.parametrize(
+        "stored",
+        [
+            "$S$DGn2yBf1SxeKG0jZ7.K1r9DDxTVJdMbTs1r/BZDaAuJ8DyHvvOtJ",  # no known scheme
+            "$2b$12$tooshort",  # a bcrypt prefix on a truncated hash
+            "$1$abcdefgh",  # md5-crypt without its checksum
+            "!" + bcrypt_hash(PASSWORD),  # a locked account
+        ],
+        ids=["unknown scheme", "malformed", "no checksum", "locked"],
+    )
+    @pytest.mark.parametrize("seen_by", ["lookup", "verification"])
+    def test_a_hash_that_cannot_verify_never_sets_the_cost(
+        self, seen: list[str], stored: str, seen_by: str
+    ) -> None:
+        hashes = PasswordHashes()
+        if seen_by == "lookup":
+            hashes.remember(stored)
+        else:
+            hashes.verify(PASSWORD, stored)
+            seen.clear()
+        hashes.dummy_verify(PASSWORD)
+        assert seen == [LIBPASS_DUMMY]
+
+    def test_an_unknown_scheme_costs_the_remembered_hash(self, seen: list[str]) -> None:
+        hashes = PasswordHashes()
+        stored = phpass_hash(PASSWORD)
+        hashes.remember(stored)
+        assert (
+            hashes.verify(PASSWORD, "$S$DGn2yBf1SxeKG0jZ7.K1r9DDxTVJdMbTs1r/BZDaAuJ8DyHv") is False
+        )
+        assert hashes.verify(PASSWORD, "$2b$12$tooshort") is False  # malformed
+        assert seen[-1] == stored and seen.count(stored) == 2
+
+    def test_a_long_password_still_costs_a_bcrypt_verification(self, seen: list[str]) -> None:
+        """bcrypt 5 refuses more than 72 bytes; the dummy cuts them as the real check does."""
+        hashes = PasswordHashes()
+        stored = bcrypt_hash(PASSWORD)
+        hashes.remember(stored)
+        for _ in range(2):
+            hashes.dummy_verify("é" * 100)  # 200 bytes
+        assert seen == [stored, stored]
+
+    def test_a_remembered_hash_that_fails_is_dropped_for_libpass_dummy(
+        self, seen: list[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        hashes = PasswordHashes()
+        stored = phpass_hash(PASSWORD)
+        hashes.remember(stored)
+        spied = CryptContext.verify
+
+        def failing(self: CryptContext, secret: Any, password_hash: str, **kwargs: Any) -> Any:
+            answer = spied(self, secret, password_hash, **kwargs)
+            if password_hash == stored:
+                raise ValueError("a handler that parses too little to tell")
+            return answer
+
+        monkeypatch.setattr(CryptContext, "verify", failing)
+        hashes.dummy_verify(PASSWORD)
+        hashes.dummy_verify(PASSWORD)
+        assert seen == [stored, LIBPASS_DUMMY, LIBPASS_DUMMY]
+
+    def test_the_remembered_hash_is_never_logged(self, caplog: pytest.LogCaptureFixture) -> None:
+        caplog.set_level(logging.DEBUG)
+        hashes = PasswordHashes()
+        stored = phpass_hash(PASSWORD)
+        hashes.remember(stored)
+        hashes.verify(PASSWORD, "$S$DGn2yBf1SxeKG0jZ7.K1r9DDxTVJdMbTs1r/BZDaAuJ8DyHvvOtJ")
+        hashes.dummy_verify(PASSWORD)
+        assert stored[4:] not in caplog.text
+        assert stored not in repr(hashes)
+
+
+@pytest.mark.parametrize(
+    ("stored", "usable"),
+    [
+        (None, False),
+        ("", False),
+        ("*", False),
+        ("!", False),
+        ("!!", False),
+        ("!$2b$12$abcdefghijklmnopqrstuu", False),
+        ("!" + "a" * 40, False),  # Django's unusable password
+        ("$2b$12$abcdefghijklmnopqrstuu", True),
+        ("*94BDCEBE19083CE2A1F959FD02F964C7AF4CFC29", True),  # MySQL's PASSWORD(): a hash
+        ("hunter2", True),  # no known scheme, yet not a lock
+    ],
+)
+def test_locked_hashes_are_told_apart(stored: str | None, usable: bool) -> None:
+    assert usable_hash(stored) is usable

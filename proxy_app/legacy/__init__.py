@@ -33,9 +33,16 @@ MAX_ATTRIBUTE_VALUE = 2048  # Cognito's limit on one attribute value
 class LegacyUser:
     """A user of the legacy store, with the Cognito attributes it knows."""
 
+    # The store's own name for the user (the query's `username` column), never the string
+    # a caller typed: `ALICE`, `alicé` or an email may find the row of `alice`.
     username: str
     # Cognito attribute names -> string values ("true"/"false" for the *_verified flags).
     attributes: dict[str, str]
+    # False when the store's hash can never verify (empty, `*`, `!` or `!`-prefixed: an
+    # account locked in the legacy system); such a user never migrates.
+    password_usable: bool = True
+    # The store's optional `disabled` column: the Cognito user is created disabled.
+    disabled: bool = False
 
 
 class LegacyError(Exception):
@@ -46,8 +53,16 @@ class LegacyUnavailable(LegacyError):
     """The legacy store is unreachable, timed out, or failed (5xx)."""
 
 
+class LegacyBroken(LegacyUnavailable):
+    """The store or its query cannot work: a configuration to fix.
+
+    A missing table or column, a syntax error, a corrupt database file, an app that breaks
+    its contract: every lookup would fail alike, so this is an outage, never "no such user".
+    """
+
+
 class LegacyRefused(LegacyError):
-    """The legacy store answered something unusable (two rows, a malformed answer)."""
+    """The legacy store's answer for this one user is unusable (two rows for one name)."""
 
 
 class LegacySource(Protocol):
@@ -81,6 +96,58 @@ def legacy_source(config: Config) -> LegacySource | None:
 
         return HttpSource(config)
     return None
+
+
+# The causes this process has logged already (broken stores, flags not understood).
+_MET: dict[tuple[str, ...], object] = {}
+# How stores write yes and no (SQL booleans, MySQL's TINYINT and BIT, text columns).
+_YES = frozenset({"1", "true", "yes", "t", "y", "on"})
+_NO = frozenset({"0", "false", "no", "f", "n", "off", ""})
+
+
+def broken(cause: str, fix: str, **details: str | None) -> LegacyBroken:
+    """Log a broken store at ERROR, once per process and cause; return the error to raise.
+
+    `cause` and `details` name classes and codes only (never a username, a password, a
+    hash, or a driver's message, which can quote the username); `fix` says what to change.
+    """
+    if first_time(cause, *(f"{name}={value}" for name, value in sorted(details.items()))):
+        log.error("%s: %s", cause, fix, extra=details)
+    return LegacyBroken(f"{cause}: {fix}")
+
+
+def first_time(*cause: str) -> bool:
+    """True the first time this process meets a cause, False after."""
+    # dict.setdefault is atomic: of two threads meeting a cause together, one logs it.
+    marker = object()
+    return _MET.setdefault(cause, marker) is marker
+
+
+def legacy_flag(value: object, name: str) -> bool:
+    """Read a store's yes/no value, such as its `disabled` column; absent (None) is no.
+
+    True, non-zero numbers and "1", "true", "yes", "t", "y", "on" (any case) are yes;
+    False, 0 and "0", "false", "no", "f", "n", "off", "" are no. Anything else counts as
+    yes, logged once: for a `disabled` flag, a value not understood must not enable anyone.
+    """
+    if value is None:
+        return False
+    if isinstance(value, bytes | bytearray):
+        value = int.from_bytes(value, "big")  # MySQL's BIT(1)
+    if isinstance(value, int | float):
+        return value != 0
+    text = str(value).strip().lower()  # text, or a NUMERIC(1) column's Decimal
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    if first_time("legacy flag not understood", name, type(value).__name__):
+        # The type only: the value is the store's data.
+        log.warning(
+            "legacy flag not understood, counted as yes",
+            extra={"flag": name, "type": type(value).__name__},
+        )
+    return True
 
 
 def cognito_attributes(values: Mapping[str, object], *, emails_verified: bool) -> dict[str, str]:

@@ -3,6 +3,12 @@
 The proxy POSTs `{"username", "password"}` to LEGACY_AUTH_URL; the app answers 200
 `{"attributes": {...}}` for a right password, 401 for a wrong one, 404 for an unknown
 user. Without `password`, it is a profile lookup: 200 `{"attributes"}` or 404.
+
+A 200 answer may also carry, at its top level, `"username"`: the user's own name in the
+legacy app (`ALICE` or an email may find `alice`), used when it is a non-empty string,
+else the user is the name asked for; and `"disabled"` (a boolean): the account is disabled.
+An answer that breaks this contract (not JSON, no attributes object, a redirect, more
+than 64 KiB) raises LegacyBroken; an unexpected 4xx, LegacyRefused.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from proxy_app.legacy import (
     LegacyRefused,
     LegacyUnavailable,
     LegacyUser,
+    broken,
     cognito_attributes,
+    legacy_flag,
 )
 
 log = logging.getLogger("proxy_app.legacy")
@@ -72,25 +80,41 @@ class HttpSource:
     def _ask(self, username: str, body: dict[str, str]) -> LegacyUser | None:
         status, answer = self._post(body)
         if status == 200:
-            return LegacyUser(username, self._attributes(answer))
+            return self._user(username, answer)
         if status == 404 or (status == 401 and "password" in body):
             return None
         if status >= 500 or status == 429:
             log.warning("legacy app failed", extra={"status": status})
             raise LegacyUnavailable(f"the legacy app answered {status}")
-        log.error("legacy app answered an unexpected status", extra={"status": status})
-        raise LegacyRefused(f"the legacy app answered {status}")
+        if 400 <= status < 500:
+            log.error("legacy app answered an unexpected status", extra={"status": status})
+            raise LegacyRefused(f"the legacy app answered {status}")
+        # A redirect (an http:// URL the app moves to https://, a login page) or another
+        # success: LEGACY_AUTH_URL does not name the endpoint.
+        raise broken(
+            "legacy app answered an unexpected status",
+            "LEGACY_AUTH_URL must name the endpoint itself, which answers 200, 401 or 404",
+            status=str(status),
+        )
 
-    def _attributes(self, answer: bytes) -> dict[str, str]:
+    def _user(self, asked: str, answer: bytes) -> LegacyUser:
+        """The user a 200 answer describes: its own name when it gives one, else `asked`."""
         try:
             document = json.loads(answer)
         except ValueError:
             document = None
         attributes = document.get("attributes") if isinstance(document, dict) else None
-        if not isinstance(attributes, dict):
-            log.error("legacy app answer has no attributes object")
-            raise LegacyRefused("the legacy app's answer has no attributes object")
-        return cognito_attributes(attributes, emails_verified=self._emails_verified)
+        if not isinstance(document, dict) or not isinstance(attributes, dict):
+            raise broken(
+                "legacy app answer has no attributes object",
+                'the legacy app must answer 200 with a JSON object {"attributes": {...}}',
+            )
+        named = document.get("username")
+        return LegacyUser(
+            named if isinstance(named, str) and named else asked,
+            cognito_attributes(attributes, emails_verified=self._emails_verified),
+            disabled=legacy_flag(document.get("disabled"), "disabled"),
+        )
 
     def _post(self, body: dict[str, str]) -> tuple[int, bytes]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -129,6 +153,8 @@ def _read(response: Any, deadline: float) -> bytes:
             return b"".join(chunks)
         size += len(chunk)
         if size > MAX_ANSWER_BYTES:
-            log.error("legacy app answer too large")
-            raise LegacyRefused("the legacy app's answer is too large")
+            raise broken(
+                "legacy app answer too large",
+                f"the legacy app must answer at most {MAX_ANSWER_BYTES // 1024} KiB",
+            )
         chunks.append(chunk)

@@ -1,13 +1,17 @@
 """Legacy password hashes, verified with libpass (imported as `passlib`).
 
 The scheme is read from the hash itself. A hash of no known scheme, or a malformed one,
-verifies nothing and costs a dummy verification, exactly like a wrong password.
+verifies nothing and costs a dummy verification, exactly like a wrong password. A dummy
+verification checks the password against a real hash of the store's, seen recently: an
+unknown user then costs what a known one of the store's usual scheme and cost does.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
+from typing import TypeGuard
 
 from passlib.context import CryptContext
 
@@ -54,6 +58,10 @@ class PasswordHashes:
 
     def __init__(self) -> None:
         self._context = CryptContext(schemes=list(SCHEMES))
+        # One well-formed hash of the store's, the last one verified or looked at (never
+        # logged): what a dummy verification costs. Shared by every thread of a source.
+        self._lock = threading.Lock()
+        self._reference: tuple[str, str] | None = None  # (scheme, hash)
 
     def scheme(self, password_hash: str) -> str | None:
         """Name the scheme of a hash, or None for a hash of no known scheme."""
@@ -65,21 +73,69 @@ class PasswordHashes:
         scheme = self.scheme(password_hash)
         if scheme is None:
             log.warning("unknown hash scheme", extra={"schemePrefix": hash_prefix(password_hash)})
-            self.dummy_verify()
+            self.dummy_verify(password)
             return False
-        secret = password.encode("utf-8")
-        if scheme in _BCRYPT_LIMITED:
-            secret = secret[:_BCRYPT_MAX_BYTES]
         try:
-            return bool(self._context.verify(secret, password_hash))
+            matched = bool(self._context.verify(_secret(scheme, password), password_hash))
         except (ValueError, TypeError):
             log.warning("malformed password hash", extra={"scheme": scheme})
-            self.dummy_verify()
+            self.dummy_verify(password)
             return False
+        self._keep(scheme, password_hash)
+        return matched
 
-    def dummy_verify(self) -> None:
-        """Spend the time of one verification, so an unknown user is not told apart."""
+    def remember(self, password_hash: str) -> None:
+        """Let a hash the store answered (a lookup without a password) set the dummy's cost.
+
+        Hashes of no known scheme, and malformed ones, are ignored.
+        """
+        scheme = self.scheme(password_hash)
+        if scheme is not None and self._well_formed(scheme, password_hash):
+            self._keep(scheme, password_hash)
+
+    def dummy_verify(self, password: str) -> None:
+        """Spend the time of one verification, so an unknown user is not told apart.
+
+        The password is checked against the remembered hash and the answer discarded;
+        before any hash was seen, against libpass's own dummy (a default-cost bcrypt).
+        """
+        with self._lock:
+            reference = self._reference
+        if reference is not None:
+            scheme, password_hash = reference
+            try:
+                self._context.verify(_secret(scheme, password), password_hash)
+                return
+            except (ValueError, TypeError):
+                with self._lock:
+                    if self._reference == reference:
+                        self._reference = None
         self._context.dummy_verify()
+
+    def _keep(self, scheme: str, password_hash: str) -> None:
+        with self._lock:
+            self._reference = (scheme, password_hash)
+
+    def _well_formed(self, scheme: str, password_hash: str) -> bool:
+        # Parsing costs microseconds and catches what identify() lets through (a bcrypt
+        # prefix on a truncated hash); a handler that cannot parse alone is trusted.
+        parse = getattr(self._context.handler(scheme), "from_string", None)
+        if parse is None:
+            return True
+        try:
+            parsed = parse(password_hash)
+        except (ValueError, TypeError):
+            return False
+        return bool(getattr(parsed, "checksum", True))
+
+
+def usable_hash(password_hash: str | None) -> TypeGuard[str]:
+    """False for a hash that can never verify: empty, `*`, `!` or `!`-prefixed.
+
+    Those mark a locked account: Linux's shadow file (`!`, `!!`, `!` before the hash) and
+    Django's unusable password (`!` and 40 random characters).
+    """
+    return password_hash not in (None, "", "*") and not password_hash.startswith("!")
 
 
 def hash_prefix(password_hash: str) -> str:
@@ -88,3 +144,8 @@ def hash_prefix(password_hash: str) -> str:
     if match is None:
         return "(none)"
     return match.group("marker") or match.group("name")
+
+
+def _secret(scheme: str, password: str) -> bytes:
+    secret = password.encode("utf-8")
+    return secret[:_BCRYPT_MAX_BYTES] if scheme in _BCRYPT_LIMITED else secret

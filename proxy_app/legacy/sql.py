@@ -1,7 +1,12 @@
 """A legacy SQL database as a user source: read only, pooled, every wait bounded.
 
-LEGACY_USER_QUERY finds one user by `:username` and returns a `password_hash` column
-plus attribute columns named as Cognito's; LEGACY_USERS_QUERY lists every user.
+LEGACY_USER_QUERY finds one user by `:username` and returns the user's own name as a
+`username` column (`ALICE` or an email may find the row of `alice`: the user is `alice`),
+a `password_hash` column, an optional `disabled` column, and attribute columns named as
+Cognito's; LEGACY_USERS_QUERY lists every user with the same columns (the hash optional).
+
+A query or a database that cannot work (a missing table or column, a syntax error, a
+corrupt file) raises LegacyBroken, logged once per process and cause with what to fix.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DataError,
     DBAPIError,
     InterfaceError,
     NoSuchModuleError,
@@ -29,9 +35,11 @@ from proxy_app.legacy import (
     LegacyRefused,
     LegacyUnavailable,
     LegacyUser,
+    broken,
     cognito_attributes,
+    legacy_flag,
 )
-from proxy_app.legacy.passwords import PasswordHashes
+from proxy_app.legacy.passwords import PasswordHashes, usable_hash
 
 log = logging.getLogger("proxy_app.legacy")
 
@@ -50,6 +58,12 @@ _MYSQL_UNAVAILABLE = frozenset({"1040", "1045", "1053", "1205", "1213", "1927", 
 # SQLite reports a busy lock and a missing file as OperationalError, like a network
 # failure; its other OperationalErrors (syntax, no such table, read only) are the query's.
 _SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open")
+# Columns that say something about the user but are never Cognito attributes.
+_NOT_ATTRIBUTES = frozenset({"username", "password_hash", "disabled"})
+_USERNAME_FIX = (
+    "{setting} must return the user's own name as a `username` column, never null or "
+    "empty, e.g. SELECT login AS username, password_hash, email FROM users WHERE ..."
+)
 
 
 class SqlSource:
@@ -71,24 +85,29 @@ class SqlSource:
         """Return the user if the password verifies its legacy hash, else None."""
         row = self._lookup(username)
         password_hash = None if row is None else _password_hash(row)
-        if password_hash is None:
-            # An unknown user (or one without a hash) costs what a wrong password costs.
-            self._hashes.dummy_verify()
+        if row is None or not usable_hash(password_hash):
+            # An unknown user, or a locked account, costs what a wrong password costs.
+            self._hashes.dummy_verify(password)
             return None
         if not self._hashes.verify(password, password_hash):
             return None
-        assert row is not None
-        return self._user(username, row)
+        return self._user(row)
 
     def find(self, username: str) -> LegacyUser | None:
         """Return the user's profile without a password check, None if unknown."""
         row = self._lookup(username)
-        return None if row is None else self._user(username, row)
+        if row is None:
+            return None
+        password_hash = _password_hash(row)
+        if usable_hash(password_hash):
+            self._hashes.remember(password_hash)
+        return self._user(row)
 
     def iter_users(self) -> Iterator[LegacyUser]:
         """Yield every user LEGACY_USERS_QUERY lists, streamed in batches."""
         query = self._bulk_query()
-        with self._database_errors(), self._bulk_connection() as connection:
+        setting = "LEGACY_USERS_QUERY"
+        with self._database_errors(setting), self._bulk_connection() as connection:
             result = connection.execution_options(stream_results=True, yield_per=BULK_ROWS).execute(
                 text(query)
             )
@@ -96,19 +115,21 @@ class SqlSource:
             # a driver's open server-side cursor must not outlive its connection.
             with result:
                 for row in result.mappings():
-                    username = row.get("username")
                     if "username" not in row:
-                        log.error("legacy users query has no username column")
-                        raise LegacyRefused("the users query returns no username column")
+                        raise broken(
+                            "legacy users query has no username column",
+                            _USERNAME_FIX.format(setting=setting),
+                        )
+                    username = row["username"]
                     if not isinstance(username, str) or not username:
                         log.warning("legacy user without a username skipped")
                         continue
-                    yield self._user(username, _columns(row))
+                    yield self._user(_columns(row))
 
     def count_users(self) -> int:
         """Count the rows LEGACY_USERS_QUERY lists."""
         query = f"SELECT COUNT(*) FROM ({self._bulk_query()}) AS legacy_users"  # noqa: S608
-        with self._database_errors(), self._bulk_connection() as connection:
+        with self._database_errors("LEGACY_USERS_QUERY"), self._bulk_connection() as connection:
             return int(connection.execute(text(query)).scalar_one())
 
     def dispose(self) -> None:
@@ -121,20 +142,45 @@ class SqlSource:
         return self._users_query
 
     def _lookup(self, username: str) -> Mapping[str, Any] | None:
-        with self._database_errors(), self._engine.connect() as connection:
-            rows = (
-                connection.execute(self._user_query, {"username": username}).mappings().fetchmany(2)
+        """The user's row, its `username` and `password_hash` columns checked."""
+        setting = "LEGACY_USER_QUERY"
+        with self._database_errors(setting), self._engine.connect() as connection:
+            result = connection.execute(self._user_query, {"username": username})
+            # Read from the result's columns, so that a known and an unknown user meet a
+            # broken query alike.
+            columns = {str(name) for name in result.keys()}  # noqa: SIM118 - a Result, not a dict
+            rows = result.mappings().fetchmany(2)
+        if "password_hash" not in columns:
+            raise broken(
+                "legacy user query has no password_hash column",
+                f"{setting} must return the user's hash as a `password_hash` column "
+                "(NULL or empty for a user who cannot sign in)",
             )
+        if "username" not in columns:
+            raise broken(
+                "legacy user query has no username column", _USERNAME_FIX.format(setting=setting)
+            )
+        if not rows:
+            return None
         if len(rows) > 1:
             # Two accounts answer to one name: migrating either would be a guess.
             log.error("legacy user query returned more than one row for one username")
             raise LegacyRefused("more than one row for one username")
-        return _columns(rows[0]) if rows else None
+        row = _columns(rows[0])
+        if not isinstance(row["username"], str) or not row["username"]:
+            raise broken(
+                "legacy user query returned no username", _USERNAME_FIX.format(setting=setting)
+            )
+        return row
 
-    def _user(self, username: str, row: Mapping[str, Any]) -> LegacyUser:
-        values = {name: value for name, value in row.items() if name != "password_hash"}
+    def _user(self, row: Mapping[str, Any]) -> LegacyUser:
+        """The user a row describes; a row without a `password_hash` column is usable."""
+        values = {name: value for name, value in row.items() if name not in _NOT_ATTRIBUTES}
         return LegacyUser(
-            username, cognito_attributes(values, emails_verified=self._emails_verified)
+            row["username"],
+            cognito_attributes(values, emails_verified=self._emails_verified),
+            password_usable="password_hash" not in row or usable_hash(_password_hash(row)),
+            disabled=legacy_flag(row.get("disabled"), "disabled"),
         )
 
     @contextmanager
@@ -157,7 +203,8 @@ class SqlSource:
                 yield connection
 
     @contextmanager
-    def _database_errors(self) -> Iterator[None]:
+    def _database_errors(self, setting: str) -> Iterator[None]:
+        """Turn SQLAlchemy's errors into the source's, `setting` naming the query run."""
         try:
             yield
         except PoolTimeout:
@@ -166,15 +213,28 @@ class SqlSource:
         except DBAPIError as exc:
             # The class and the driver's code only: messages can quote the username.
             details = {"error": type(exc.orig).__name__, "code": _driver_code(exc.orig)}
+            if isinstance(exc, DataError) and not exc.connection_invalidated:
+                # This username does not fit the query's types (`abc` cast to an integer
+                # id): no user can have it. Every other name still gets its answer.
+                log.warning("legacy query cannot take this username", extra=details)
+                raise LegacyRefused("the legacy query cannot take this username") from None
             if self._unreachable(exc):
                 log.warning("legacy database unavailable", extra=details)
                 raise LegacyUnavailable("the legacy database failed") from None
-            log.error("legacy database refused the query", extra=details)
-            raise LegacyRefused("the legacy database refused the query") from None
+            raise broken(
+                "legacy database refused the query",
+                f"check that LEGACY_DATABASE_URL names the legacy database (a file SQLite can "
+                f"read, the right schema) and that {setting} runs there: table and column "
+                "names, syntax, reads only",
+                **details,
+            ) from None
         except SQLAlchemyError as exc:
-            # For example a query that returns no rows (an UPDATE): never usable.
-            log.error("legacy query unusable", extra={"error": type(exc).__name__})
-            raise LegacyRefused("the legacy query is unusable") from None
+            # For example a statement that returns no rows: it can never find a user.
+            raise broken(
+                "legacy query unusable",
+                f"{setting} must be a SELECT that returns rows",
+                error=type(exc).__name__,
+            ) from None
 
     def _unreachable(self, exc: DBAPIError) -> bool:
         # Drivers file a dropped connection and a read-only violation under the same
@@ -294,9 +354,6 @@ def _columns(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def _password_hash(row: Mapping[str, Any]) -> str | None:
-    if "password_hash" not in row:
-        log.error("legacy user query has no password_hash column")
-        raise LegacyRefused("the user query returns no password_hash column")
     value = row["password_hash"]
     if isinstance(value, bytes | bytearray | memoryview):
         # A BINARY or BLOB column: hashes are ASCII.
@@ -308,4 +365,6 @@ def _driver_code(error: BaseException | None) -> str | None:
     if error is not None and error.args and isinstance(error.args[0], int):
         return str(error.args[0])  # PyMySQL's error number
     code = getattr(error, "sqlstate", None)  # psycopg's SQLSTATE
+    if code is None:
+        code = getattr(error, "sqlite_errorname", None)  # SQLite's: SQLITE_NOTADB
     return None if code is None else str(code)
