@@ -10,6 +10,25 @@
 // app's own modules the same way before the zip is made.
 
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+// Bytecode whose source is gone (a module moved or deleted) would be shipped and stay
+// importable: remove it first.
+function removeOrphanBytecode(folder) {
+  for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+    const inside = path.join(folder, entry.name);
+    if (!entry.isDirectory()) continue;
+    if (entry.name !== '__pycache__') {
+      removeOrphanBytecode(inside);
+      continue;
+    }
+    for (const compiled of fs.readdirSync(inside)) {
+      const source = path.join(folder, compiled.replace(/\.cpython-\d+\.pyc$/, '.py'));
+      if (compiled.endsWith('.pyc') && !fs.existsSync(source)) fs.rmSync(path.join(inside, compiled));
+    }
+  }
+}
 
 class ShipBytecode {
   constructor(serverless) {
@@ -22,6 +41,7 @@ class ShipBytecode {
   }
 
   compileApp() {
+    removeOrphanBytecode(path.join(this.serverless.serviceDir, 'proxy_app'));
     const custom = this.serverless.service.custom || {};
     const python = (custom.pythonRequirements || {}).pythonBin || 'python3.12';
     const args = ['-m', 'compileall', '-q', '-f', '--invalidation-mode', 'checked-hash'];

@@ -609,3 +609,21 @@ def test_the_revocation_check_gives_the_api_its_flag_and_the_table(tools: Deploy
     assert environment["TOKEN_REVOCATION_CHECK"] == "true"
     assert "LEGACY_USER_QUERY" in environment
     assert environment["REVOCATION_TABLE"] == {"Ref": "ServiceTable"}
+
+
+def test_bytecode_of_a_module_that_is_gone_is_not_shipped(tmp_path: Any) -> None:
+    """A moved or deleted module's .pyc would ship and stay importable: the packaging
+    plugin removes it before compiling (`pythonBin: true` stands in for compileall)."""
+    cache = tmp_path / "proxy_app" / "routes" / "__pycache__"
+    cache.mkdir(parents=True)
+    (tmp_path / "proxy_app" / "routes" / "kept.py").write_text("")
+    (cache / "kept.cpython-312.pyc").write_bytes(b"")
+    (cache / "gone.cpython-312.pyc").write_bytes(b"")
+    script = (
+        "const Ship = require(process.argv[1]);"
+        "new Ship({service: {custom: {pythonRequirements: {pythonBin: 'true'}}},"
+        " serviceDir: process.argv[2], classes: {Error}}).compileApp();"
+    )
+    plugin = str(ROOT / "deploy" / "ship-bytecode.js")
+    subprocess.run(["node", "-e", script, plugin, str(tmp_path)], check=True, timeout=60)
+    assert sorted(path.name for path in cache.iterdir()) == ["kept.cpython-312.pyc"]
