@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from proxy_app.config import Config, ConfigError
 from proxy_app.failures import CognitoUnavailable
 from proxy_app.legacy import LegacyError, LegacySource, LegacyUnavailable, legacy_source
+from proxy_app.migration.policy import MigrationPolicy
 
 log = logging.getLogger("proxy_app.triggers")
+T = TypeVar("T")
 
 SIGN_IN = "UserMigration_Authentication"
 RESET = "UserMigration_ForgotPassword"
@@ -29,6 +32,7 @@ DENIED = "Incorrect username or password."
 
 _source: LegacySource | None = None
 _source_lock = threading.Lock()
+_policies: dict[tuple[str | None, str | None], MigrationPolicy] = {}
 
 
 class MigrationDenied(Exception):
@@ -45,8 +49,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if trigger not in (SIGN_IN, RESET):
         return event
     source = _legacy_source()
+    policy = _policy()
     username = event.get("userName")
-    if isinstance(username, str) and _deleted_through_the_service(username):
+    if isinstance(username, str) and _asked(lambda: policy.deleted(username)):
         log.info("migration denied: deleted through this service", extra={"triggerSource": trigger})
         raise MigrationDenied(DENIED)
     request = event.get("request") or {}
@@ -68,6 +73,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if user is None:
         log.info("migration denied", extra={"triggerSource": trigger})
         raise MigrationDenied(DENIED)
+    # Cognito creates the user under the name it was given: only the row's own name, so
+    # that `HENRY`, `hénry` or an email never become a second account of henry's.
+    reason = "names-another-user" if user.username != username else None
+    reason = reason or _asked(lambda: policy.refusal(user))
+    if reason is not None:
+        log.info("migration denied", extra={"triggerSource": trigger, "reason": reason})
+        raise MigrationDenied(DENIED)
     response = event.get("response") or {}
     response["userAttributes"] = dict(user.attributes)
     # The user already has an account elsewhere: no welcome message from Cognito.
@@ -83,20 +95,35 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return event
 
 
-def _deleted_through_the_service(username: str) -> bool:
-    """Ask the service's table, when the trigger is given one (REVOCATION_TABLE)."""
-    table = os.environ.get("REVOCATION_TABLE", "").strip()
-    if not table:
-        return False
-    from proxy_app.records import Records
+def _policy() -> MigrationPolicy:
+    """The migration policy, over the service's table when the trigger is given one
+    (REVOCATION_TABLE); the pool's naming is not read, so names are checked in every form.
+    Built once per Lambda container and per table."""
+    table = os.environ.get("REVOCATION_TABLE", "").strip() or None
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL") or None
+    with _source_lock:
+        cached = _policies.get((table, endpoint))
+        if cached is None:
+            records = None
+            if table is not None:
+                from proxy_app.records import Records
 
-    config = Config(
-        region=os.environ.get("AWS_REGION") or os.environ.get("REGION_NAME") or "us-east-1",
-        records_table=table,
-        dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
-    )
+                region = os.environ.get("AWS_REGION") or os.environ.get("REGION_NAME")
+                records = Records(
+                    Config(
+                        region=region or "us-east-1",
+                        records_table=table,
+                        dynamodb_endpoint_url=endpoint,
+                    )
+                )
+            cached = _policies[table, endpoint] = MigrationPolicy(records)
+        return cached
+
+
+def _asked(question: Callable[[], T]) -> T:
+    """Ask the policy; a table that cannot answer fails the sign-in (it may be retried)."""
     try:
-        return Records(config).is_deleted(username)
+        return question()
     except CognitoUnavailable:
         raise MigrationUnavailable("The service's table is unavailable.") from None
 
@@ -108,11 +135,13 @@ def _legacy_source() -> LegacySource:
         if _source is None:
             config = Config.legacy_from_env(os.environ)
             if config.legacy_timeout_seconds > MAX_TIMEOUT_SECONDS:
-                raise ConfigError(
-                    "LEGACY_TIMEOUT_SECONDS",
-                    f"at most {MAX_TIMEOUT_SECONDS:g} in the migration trigger "
+                # The proxy's configuration works here too: the wait is shortened.
+                log.warning(
+                    "LEGACY_TIMEOUT_SECONDS shortened to %g s in the migration trigger "
                     "(Cognito waits 5 s for it)",
+                    MAX_TIMEOUT_SECONDS,
                 )
+                config = config.replace(legacy_timeout_seconds=MAX_TIMEOUT_SECONDS)
             source = legacy_source(config)
             if source is None:
                 raise ConfigError(

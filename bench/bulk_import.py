@@ -35,7 +35,7 @@ USERS_QUERY = (
     "SELECT login AS username, email, email_verified, given_name, "
     'tier AS "custom:tier" FROM users ORDER BY login'
 )
-USER_QUERY = "SELECT password_hash FROM users WHERE login = :username"
+USER_QUERY = "SELECT login AS username, password_hash FROM users WHERE login = :username"
 
 
 def legacy_store(folder: Path, users: int) -> str:
@@ -152,8 +152,18 @@ def main() -> None:
             ("import, --workers 4, unpaced", ("--workers", "4", "--rate", "10000")),
             ("import, defaults (40/s, 4 workers)", ()),
         ]
+        from proxy_app.records import Records
+
+        # The import marks the accounts it creates in the service's table.
+        Records(
+            Config(
+                region=REGION, records_table="bench-import-table", dynamodb_endpoint_url=endpoint
+            )
+        ).create_table()
         base = {
             **os.environ,
+            "REVOCATION_TABLE": "bench-import-table",
+            "DYNAMODB_ENDPOINT_URL": endpoint,
             "LEGACY_DATABASE_URL": url,
             "LEGACY_USER_QUERY": USER_QUERY,
             "LEGACY_USERS_QUERY": USERS_QUERY,

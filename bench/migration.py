@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _moto import PASSWORD, REGION, create_pool, fake_credentials, moto_server
 
-QUERY = "SELECT password_hash, email FROM users WHERE username = :username"
+QUERY = "SELECT username, password_hash, email FROM users WHERE username = :username"
 BCRYPT_COST = 10
 
 

@@ -23,7 +23,8 @@ from proxy_app.tokens import TokenVerifier
 
 if TYPE_CHECKING:
     from local_cognito import Emulator
-    from proxy_app.migration import Migration
+    from proxy_app.migration.on_sign_in import Migration
+    from proxy_app.migration.policy import MigrationPolicy
     from proxy_app.records import Records
 
 __all__ = ["Config", "ConfigError", "create_app"]
@@ -84,7 +85,8 @@ def create_app(config: Config | None = None) -> Flask:
     gateway = app.extensions["cognito_gateway"] = CognitoGateway(config)
     app.extensions["token_verifier"] = TokenVerifier(config)
     records = app.extensions["records"] = _records(config, create=local_mode)
-    app.extensions["migration"] = _migration(config, gateway, records)
+    policy = app.extensions["migration_policy"] = _policy(gateway, records)
+    app.extensions["migration"] = _migration(config, gateway, policy)
     register_error_handlers(app)
     register_blueprints(app)
     if local is not None:
@@ -172,21 +174,29 @@ def _records(config: Config, *, create: bool) -> Records | None:
     return records
 
 
+def _policy(gateway: CognitoGateway, records: Records | None) -> MigrationPolicy:
+    """The migration policy, which deletions are recorded through even without a legacy
+    store (the pool is described at its first question, not at start-up)."""
+    from proxy_app.migration.policy import MigrationPolicy
+
+    return MigrationPolicy(records, gateway.describe_user_pool)
+
+
 def _migration(
-    config: Config, gateway: CognitoGateway, records: Records | None
+    config: Config, gateway: CognitoGateway, policy: MigrationPolicy
 ) -> Migration | None:
     """Migration from the legacy store, when one is configured; imported only then."""
     if not config.legacy_configured:
         return None
     from proxy_app.legacy import LegacySource, legacy_source
-    from proxy_app.migration import Migration
+    from proxy_app.migration.on_sign_in import Migration
 
     def source() -> LegacySource:
         built = legacy_source(config)
         assert built is not None
         return built
 
-    return Migration(gateway, source, records)
+    return Migration(gateway, source, policy)
 
 
 def _say_how_autoconfirm_works(config: Config) -> None:

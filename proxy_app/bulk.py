@@ -23,11 +23,13 @@ from proxy_app.failures import (
     NoCredentials,
 )
 from proxy_app.legacy import LegacyError, LegacyUser, cognito_attributes
+from proxy_app.migration.policy import DELETED, WITHOUT_PASSWORD
+from proxy_app.migration.policy import LOCKED_IN_LEGACY_STORE as LOCKED_IN_LEGACY
 
 if TYPE_CHECKING:
     from proxy_app.cognito import CognitoGateway
     from proxy_app.legacy import LegacySource
-    from proxy_app.records import Records
+    from proxy_app.migration.policy import MigrationPolicy
 
 MIN_RATE = 1.0  # calls per second; throttling never slows an import below it
 MAX_RETRIES = 6  # throttled attempts of one user before the run stops: 1+2+...+32 s
@@ -48,9 +50,6 @@ USER_REFUSALS = frozenset(
     }
 )
 THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException"})
-# Statuses of users Cognito has without a password of their own: the sign-in migration
-# (or a reset) still has to give them one.
-WITHOUT_PASSWORD = frozenset({"FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"})
 ABSENT = "ABSENT"
 
 # The standard attributes in the order of Cognito's GetCSVHeader (moto lacks it).
@@ -83,6 +82,7 @@ IMPORT_JOB_MAX_BYTES = 100 * 1024 * 1024
 CREATED, SKIPPED, FAILED, UNATTEMPTED = "created", "skipped", "failed", "unattempted"
 ALREADY_IN_COGNITO = "AlreadyInCognito"
 DELETED_THROUGH_SERVICE = "DeletedThroughService"
+LOCKED_IN_LEGACY_STORE = "LockedInLegacyStore"
 
 
 class UnreadableCsv(LegacyError):
@@ -274,7 +274,7 @@ class BulkImport:
         schema: PoolSchema,
         report: ImportReport,
         *,
-        records: Records | None = None,
+        policy: MigrationPolicy | None = None,
         limit: int | None = None,
         notice: Callable[[str], None] = lambda _message: None,
         clock: Callable[[], float] = time.monotonic,
@@ -282,7 +282,7 @@ class BulkImport:
         self._gateway = gateway
         self._schema = schema
         self.report = report
-        self._records = records
+        self._policy = policy
         self._limit = limit
         self._notice = notice
         # Set when the users handed to workers but not yet sent must give up: every wait
@@ -368,9 +368,13 @@ class BulkImport:
         if missing:
             return Outcome(username, FAILED, "MissingRequiredAttribute", tuple(missing))
         try:
-            if self._records is not None and self._records.is_deleted(username):
+            refusal = None if self._policy is None else self._policy.refusal(user)
+            if refusal == DELETED:
                 # Migration never brings back an account deleted through the service.
                 return Outcome(username, SKIPPED, DELETED_THROUGH_SERVICE)
+            if refusal == LOCKED_IN_LEGACY:
+                # A hash that can never verify: an account locked in the legacy system.
+                return Outcome(username, SKIPPED, LOCKED_IN_LEGACY_STORE)
             if self.report.dry_run:
                 return self._probe(username)
             return self._create(user)
@@ -385,13 +389,21 @@ class BulkImport:
             return Outcome(username, FAILED, "InvalidParameter")
 
     def _create(self, user: LegacyUser) -> Outcome:
+        # Marked first, so that only accounts migration created get a legacy password; a
+        # mark made now for an account that turns out to exist already goes again.
+        marked_now = self._policy is not None and self._policy.creating(user.username)
         try:
             self._paced(lambda: self._gateway.admin_create_user(user.username, user.attributes))
         except CognitoRefused as exc:
+            if self._policy is not None:
+                self._policy.not_created(user.username, marked_now=marked_now)
             if exc.code == "UsernameExistsException":
                 # Created by an earlier run or by a sign-in migration meanwhile.
                 return Outcome(user.username, SKIPPED, ALREADY_IN_COGNITO)
             return _refused(user.username, exc)
+        if user.disabled:
+            # Disabled in the legacy store: disabled in Cognito too.
+            self._paced(lambda: self._gateway.set_user_enabled(user.username, enabled=False))
         return Outcome(user.username, CREATED)
 
     def _probe(self, username: str) -> Outcome:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from proxy_app.config import Config
     from proxy_app.failures import CognitoRefused
     from proxy_app.legacy import LegacySource, LegacyUser
+    from proxy_app.migration.policy import MigrationPolicy
     from proxy_app.records import Records
 
 users = click.Group(
@@ -106,6 +107,11 @@ def import_users(
 
     config = _config()
     gateway = _gateway()
+    if _target().records is None and not dry_run:
+        _fail(
+            "users import needs REVOCATION_TABLE, the service's table: it marks the accounts "
+            "it creates, the only ones a first sign-in may give their legacy password"
+        )
     if report_path is not None:
         _check_writable(report_path)
     with _expected_failures():
@@ -128,7 +134,7 @@ def import_users(
         gateway,
         schema,
         report,
-        records=_target().records,
+        policy=_target().policy,
         limit=limit,
         notice=lambda message: click.echo(message, err=True),
     )
@@ -616,8 +622,11 @@ def set_password(
             f"new password for {username}", hide_input=True, confirmation_prompt=True, err=True
         )
     assert password is not None
+    target = _target()
     with _expected_failures(username=username):
-        _gateway().admin_set_user_password(username, password, permanent=not temporary)
+        target.gateway.admin_set_user_password(username, password, permanent=not temporary)
+        # An administrator chose this password: a legacy one never overrides it.
+        target.policy.password_set(username)
     if as_json:
         _print_json({"username": username, "result": "password set", "permanent": not temporary})
         return
@@ -658,10 +667,9 @@ def delete_user(username: str, yes: bool, as_json: bool) -> None:
     if not yes and not click.confirm(question, default=False, err=True):
         _fail(f"{name} was not deleted")
     with _expected_failures(username=username):
-        if target.records is not None:
-            # Recorded first, as DELETE /admin/user does: a deletion that is not recorded
-            # could be undone by migration from a legacy store.
-            target.records.record_deletion(name, _sub(user))
+        # Recorded first, as DELETE /admin/user does: a deletion that is not recorded
+        # could be undone by migration from a legacy store.
+        target.policy.record_deletion(name, _sub(user), lambda: _attributes(user).get("email"))
         target.gateway.delete_user(name)
     _done(name, "deleted", as_json=as_json, recorded=target.records is not None)
 
@@ -735,6 +743,13 @@ class Target:
     gateway: CognitoGateway
     records: Records | None
     local: bool = False  # local mode's emulator, which prints what Cognito would send
+
+    @property
+    def policy(self) -> MigrationPolicy:
+        """The migration policy, asked as the routes ask it."""
+        from proxy_app.migration.policy import MigrationPolicy
+
+        return MigrationPolicy(self.records, self.gateway.describe_user_pool)
 
 
 _TARGET = "proxy_app.cli.target"

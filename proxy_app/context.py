@@ -14,7 +14,8 @@ from proxy_app.failures import CognitoRefused, TokenRejected
 from proxy_app.tokens import TokenVerifier, VerifiedToken, require_groups, require_scopes
 
 if TYPE_CHECKING:
-    from proxy_app.migration import Migration
+    from proxy_app.migration.on_sign_in import Migration
+    from proxy_app.migration.policy import MigrationPolicy
     from proxy_app.records import Records
 
 # The scope Cognito's own self-service calls (UpdateUserAttributes, DeleteUser) demand.
@@ -39,6 +40,12 @@ def records() -> Records | None:
 def migration() -> Migration | None:
     """The migration from a legacy store, when one is configured."""
     return current_app.extensions.get("migration")
+
+
+def migration_policy() -> MigrationPolicy:
+    """Who may be migrated, completed or kept deleted (asked even without a legacy store,
+    for deletions)."""
+    return current_app.extensions["migration_policy"]  # type: ignore[no-any-return]
 
 
 def verifier() -> TokenVerifier:

@@ -16,6 +16,7 @@ from proxy_app.failures import (
     CognitoInputRefused,
     CognitoRefused,
     CognitoUnavailable,
+    LegacyStoreUnavailable,
     NoCredentials,
     ServiceFailure,
     TokenForbidden,
@@ -205,6 +206,8 @@ def from_failure(failure: ServiceFailure) -> ApiError:
         return from_cognito(failure.code, failure.message)
     if isinstance(failure, CognitoUnavailable):
         error = upstream_unavailable()
+        if isinstance(failure, LegacyStoreUnavailable):
+            error.detail = "The legacy user store could not answer in time; retry later."
         error.cognito_code = failure.cause
         if failure.retry_after is not None:
             error.headers["Retry-After"] = str(failure.retry_after)

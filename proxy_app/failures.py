@@ -34,6 +34,14 @@ class CognitoUnavailable(ServiceFailure):
         self.retry_after = retry_after
 
 
+class LegacyStoreUnavailable(CognitoUnavailable):
+    """The legacy user store is down, timed out or cannot answer (a broken query): a user
+    it may hold can be neither migrated nor refused."""
+
+    def __init__(self) -> None:
+        super().__init__("LegacyStoreUnavailable")
+
+
 class CognitoInputRefused(ServiceFailure):
     """Input our schemas let through but Cognito's parameter rules (or SECRET_HASH) refuse;
     `errors` names the fields, as validation errors do."""

@@ -2,10 +2,12 @@
 
 One table (`REVOCATION_TABLE`), one string key `pk`, shared by all processes and Lambda
 instances. It holds accounts deleted through this service (so that migration from a
-legacy store never brings one back), the users' sign-outs through the service (keyed by
-`sub`) and the sessions revoked through it (keyed by the tokens' `origin_jti`). Items that
-may expire carry `expiresAt` (epoch seconds), the table's TTL attribute: DynamoDB drops
-them once every token they refuse would have expired anyway.
+legacy store never brings one back), the accounts migration created whose password is
+not yet set (the only ones a legacy password may complete), the users' sign-outs
+through the service (keyed by `sub`) and the sessions revoked through it (keyed by the
+tokens' `origin_jti`). Items that may expire carry `expiresAt` (epoch seconds), the
+table's TTL attribute: DynamoDB drops them once every token they refuse would have
+expired anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ TTL_ATTRIBUTE = "expiresAt"
 _DELETED = "deleted#"
 _SIGNED_OUT = "signout#"
 _REVOKED = "revoked#"
+_PENDING = "migrating#"
 # BatchGetItem tries for keys DynamoDB leaves unprocessed, and the first pause (seconds),
 # doubled each time: at most 0.15 s more on a check before it answers 503.
 _BATCH_ATTEMPTS = 3
@@ -82,6 +85,37 @@ class Records:
     def is_deleted(self, username: str) -> bool:
         """Say whether this username's account was deleted through the service."""
         return self._get(_DELETED + username) is not None
+
+    def any_deleted(self, names: tuple[str, ...]) -> bool:
+        """Say whether any of these names (a username, an email) was deleted. One GetItem
+        each (usually one or two): the trigger's role may only GetItem."""
+        return any(self._get(_DELETED + name) is not None for name in dict.fromkeys(names))
+
+    def record_pending(self, username: str) -> bool:
+        """Remember that migration creates this account and has not set its password; False
+        when it was remembered already (an earlier run, a concurrent sign-in)."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={KEY: {"S": _PENDING + username}, "createdAt": {"N": str(int(time.time()))}},
+                ConditionExpression="attribute_not_exists(#key)",
+                ExpressionAttributeNames={"#key": KEY},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            self._unreadable("put_item", exc.response.get("Error", {}).get("Code", "Unknown"))
+        except (BotoCoreError, ResponseParserError) as exc:
+            self._unreadable("put_item", type(exc).__name__)
+        return True
+
+    def is_pending(self, username: str) -> bool:
+        """Say whether migration created this account and has not yet set its password."""
+        return self._get(_PENDING + username) is not None
+
+    def end_pending(self, username: str) -> None:
+        """Forget that this account waits for its password (it has one now)."""
+        self._call("delete_item", TableName=self.table, Key={KEY: {"S": _PENDING + username}})
 
     def lift_deletion(self, username: str) -> None:
         """Forget a deletion, so that the legacy account may be migrated again."""

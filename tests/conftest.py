@@ -6,7 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -18,6 +18,9 @@ from moto.server import ThreadedMotoServer
 from local_cognito import CodeBook, RunningServer, serve
 from proxy_app import create_app
 from proxy_app.config import Config
+
+if TYPE_CHECKING:
+    from legacy_support import Store, Stores
 
 REGION = "us-east-1"
 PASSWORD = "Str0ng-Passw0rd!"
@@ -160,12 +163,18 @@ TEST_POLICY = {
 
 
 def _create_pool(
-    cognito: Any, endpoint: str, *, secret: bool, policy: dict[str, Any] | None = None
+    cognito: Any,
+    endpoint: str,
+    *,
+    secret: bool,
+    policy: dict[str, Any] | None = None,
+    **settings: Any,
 ) -> Pool:
     pool = cognito.create_user_pool(
         PoolName=f"test-{uuid.uuid4().hex[:8]}",
         Policies={"PasswordPolicy": policy or TEST_POLICY},
         Schema=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}],
+        **settings,
     )["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
@@ -305,3 +314,18 @@ def stubbed_error(
         response = app.test_client().post(path, json=body)
         stubber.assert_no_pending_responses()
     return response
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    """The module's legacy stores (SQLite, PostgreSQL, MariaDB), made on first use."""
+    from legacy_support import Stores
+
+    with Stores(tmp_path_factory.mktemp("legacy")) as made:
+        yield made
+
+
+@pytest.fixture(params=("sqlite", "postgresql", "mariadb"))
+def store(request: pytest.FixtureRequest, stores: Stores) -> Store:
+    """A legacy store on each backend in turn (a module may define its own `store`)."""
+    return stores.get(request.param)

@@ -802,3 +802,60 @@ def test_migration_status_finds_users_of_a_pool_that_signs_in_by_email(
     assert all("@" not in user["Username"] for user in pool_users(cognito, pool))
     status = json.loads(invoke(app, "migration-status", "--json").stdout)
     assert (status["inCognito"], status["absent"], status["cognitoOnly"]) == (2, 0, 0)
+
+
+# --- The migration policy, asked by the import (issue 20) ------------------------------
+
+
+def test_import_then_first_sign_in_and_import_then_reset_through_the_proxy(
+    make_app: Callable[..., Flask], fresh_pool: Pool, store: Store, cognito: Any
+) -> None:
+    password = "Legacy-Passw0rd!"
+    for login in ("ivy", "joe", "kim", "lou"):
+        store.add_user(login, bcrypt_hash(password), email=f"{login}@example.com")
+    store.add_user("locked", "!" + bcrypt_hash(password), email="locked@example.com")
+    app = make_app(
+        fresh_pool,
+        legacy_database_url=store.url,
+        legacy_user_query=store.user_query(
+            "login AS username, password_hash, email, email_verified"
+        ),
+        legacy_users_query=(
+            "SELECT login AS username, password_hash, email, "
+            "CASE WHEN login = 'lou' THEN 1 ELSE 0 END AS disabled FROM users ORDER BY login"
+        ),
+        legacy_emails_verified=True,
+    )
+    result = invoke(app, "import", *FAST, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["counts"]["created"] == 4, report
+    assert report["skipped"] == {"LockedInLegacyStore": 1}, report
+    statuses = {u["Username"]: u for u in pool_users(cognito, fresh_pool)}
+    assert sorted(statuses) == ["ivy", "joe", "kim", "lou"]
+    assert statuses["lou"]["Enabled"] is False
+    client = app.test_client()
+    # The first sign-in gives an imported user the legacy password.
+    signed_in = client.post("/admin/signin", json={"username": "ivy", "password": password})
+    assert signed_in.status_code == 200, signed_in.json
+    # A reset sends an imported user a code (Cognito refuses ForgotPassword before).
+    assert client.post("/password/reset", json={"username": "joe"}).status_code == 200
+    user = cognito.admin_get_user(UserPoolId=fresh_pool.id, Username="joe")
+    assert user["UserStatus"] == "RESET_REQUIRED"
+    # An imported user an administrator gives a temporary password is theirs now.
+    result = invoke(app, "set-password", "kim", "--temporary", "--password", "Admin-Passw0rd!")
+    assert result.exit_code == 0, result.output
+    refused = client.post("/admin/signin", json={"username": "kim", "password": password})
+    assert refused.status_code == 401, refused.json
+
+
+def test_an_import_without_the_service_table_is_refused(
+    make_app: Callable[..., Flask], fresh_pool: Pool, cognito: Any, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("username,email\nmia,mia@example.com\n")
+    app = make_app(fresh_pool, records_table=None)
+    result = invoke(app, "import", "--csv", str(users), *FAST)
+    assert result.exit_code != 0
+    assert "REVOCATION_TABLE" in error_line(result)
+    assert pool_users(cognito, fresh_pool) == []

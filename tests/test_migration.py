@@ -25,7 +25,8 @@ from proxy_app.records import Records
 
 LEGACY_PASSWORD = "Legacy-Passw0rd!"
 QUERY = (
-    "SELECT password_hash, email, email_verified, given_name FROM users WHERE username = :username"
+    "SELECT username, password_hash, email, email_verified, given_name FROM users "
+    "WHERE username = :username"
 )
 
 
@@ -157,6 +158,8 @@ class TestOnlyUsersWithoutAPasswordAreMigrated:
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
         username = store.add()
+        # What the bulk import does: mark the account as migration's, then create it.
+        assert migrating.extensions["migration_policy"].creating(username)
         cognito.admin_create_user(
             UserPoolId=pool.id,
             Username=username,

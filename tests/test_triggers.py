@@ -19,7 +19,8 @@ from legacy_hashes import bcrypt_hash
 from legacy_support import Store, Stores
 
 import triggers
-from proxy_app.config import ConfigError
+from proxy_app.config import Config, ConfigError
+from proxy_app.records import Records
 
 EVENTS = Path(__file__).parent / "events"
 PASSWORD = "legacy-Passw0rd!"  # the samples' password
@@ -173,13 +174,14 @@ def test_a_hung_legacy_store_fails_the_migration_well_within_cognitos_5_seconds(
         assert time.monotonic() - started < 3.5
 
 
-def test_a_timeout_beyond_cognitos_budget_is_a_configuration_error(
-    sql_env: pytest.MonkeyPatch,
+def test_the_proxys_default_timeout_works_in_the_trigger_shortened(
+    sql_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sql_env.setenv("LEGACY_TIMEOUT_SECONDS", "3")
-    with pytest.raises(ConfigError) as error:
-        triggers.handler(event("user-migration-authentication"), None)
-    assert error.value.variable == "LEGACY_TIMEOUT_SECONDS"
+    # LEGACY_TIMEOUT_SECONDS defaults to 2 in the proxy: the same settings serve both.
+    sql_env.setenv("LEGACY_TIMEOUT_SECONDS", "2")
+    answered = triggers.handler(event("user-migration-authentication"), None)
+    assert answered["response"]["finalUserStatus"] == "CONFIRMED"
+    assert "shortened to 1.5 s" in caplog.text
 
 
 def test_without_a_legacy_store_the_trigger_names_what_is_missing(
@@ -190,23 +192,80 @@ def test_without_a_legacy_store_the_trigger_names_what_is_missing(
     assert error.value.variable == "LEGACY_DATABASE_URL"
 
 
+def _service_table(env: pytest.MonkeyPatch, endpoint: str, table: str) -> Records:
+    """The service's table in moto's DynamoDB, given to the trigger as Lambda would."""
+    records = Records(
+        Config(records_table=table, dynamodb_endpoint_url=endpoint, region="us-east-1")
+    )
+    records.create_table()
+    env.setenv("REVOCATION_TABLE", table)
+    env.setenv("DYNAMODB_ENDPOINT_URL", endpoint)
+    return records
+
+
 def test_an_account_deleted_through_the_service_is_not_migrated_again(
     sql_env: pytest.MonkeyPatch, moto_endpoint: str
 ) -> None:
     """With REVOCATION_TABLE, the trigger honours the proxy's deletion records too."""
-    from proxy_app.config import Config
-    from proxy_app.records import Records
-
-    table = "trigger-deletions"
-    records = Records(
-        Config(records_table=table, dynamodb_endpoint_url=moto_endpoint, region="us-east-1")
-    )
-    records.create_table()
-    sql_env.setenv("REVOCATION_TABLE", table)
-    sql_env.setenv("DYNAMODB_ENDPOINT_URL", moto_endpoint)
+    records = _service_table(sql_env, moto_endpoint, "trigger-deletions")
     assert triggers.handler(event("user-migration-authentication"), None)["response"][
         "finalUserStatus"
     ]
     records.record_deletion(USERNAME, "a-sub")
     with pytest.raises(triggers.MigrationDenied):
         triggers.handler(event("user-migration-authentication"), None)
+
+
+# --- The policy the proxy asks, asked by the trigger too ------------------------------
+
+VARIANT_QUERY = (
+    "SELECT login AS username, password_hash, email FROM users "
+    "WHERE lower(login) = lower(:username) OR lower(email) = lower(:username)"
+)
+
+
+@pytest.fixture(scope="module")
+def variant_rows(store: Store) -> Store:
+    store.add_user("henry", bcrypt_hash(PASSWORD), email="henry@example.com")
+    store.add_user("locked", "!" + bcrypt_hash(PASSWORD), email="locked@example.com")
+    store.add_user("Hilda", bcrypt_hash(PASSWORD), email="hilda@example.com")
+    return store
+
+
+@pytest.fixture
+def variants(lambda_env: pytest.MonkeyPatch, variant_rows: Store) -> pytest.MonkeyPatch:
+    """A legacy query that finds a row by any case of its login, or by its email."""
+    store = variant_rows
+    lambda_env.setenv("LEGACY_DATABASE_URL", store.url)
+    lambda_env.setenv("LEGACY_USER_QUERY", VARIANT_QUERY)
+    return lambda_env
+
+
+@pytest.mark.parametrize("typed", ["HENRY", "Henry", "henry@example.com"])
+def test_a_case_variant_or_email_never_becomes_a_second_account(
+    variants: pytest.MonkeyPatch, typed: str
+) -> None:
+    for name in ("user-migration-authentication", "user-migration-forgot-password"):
+        with pytest.raises(triggers.MigrationDenied):
+            triggers.handler(event(name, userName=typed), None)
+    # The row's own name migrates.
+    answered = triggers.handler(event("user-migration-authentication", userName="henry"), None)
+    assert answered["response"]["finalUserStatus"] == "CONFIRMED"
+
+
+def test_a_hash_locked_in_the_legacy_store_never_migrates(variants: pytest.MonkeyPatch) -> None:
+    for name in ("user-migration-authentication", "user-migration-forgot-password"):
+        with pytest.raises(triggers.MigrationDenied):
+            triggers.handler(event(name, userName="locked"), None)
+
+
+def test_a_deletion_recorded_under_another_case_is_honoured(
+    variants: pytest.MonkeyPatch, moto_endpoint: str
+) -> None:
+    records = _service_table(variants, moto_endpoint, "trigger-case-deletions")
+    assert triggers.handler(event("user-migration-forgot-password", userName="Hilda"), None)
+    # A case-insensitive pool's proxy records `hilda` for the user `Hilda` it deleted.
+    records.record_deletion("hilda", "a-sub")
+    for name in ("user-migration-authentication", "user-migration-forgot-password"):
+        with pytest.raises(triggers.MigrationDenied):
+            triggers.handler(event(name, userName="Hilda"), None)

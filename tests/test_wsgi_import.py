@@ -115,7 +115,9 @@ def test_a_legacy_store_loads_its_libraries_only_when_its_source_is_built(tmp_pa
     """The probe can see them: building a SQL source loads SQLAlchemy and libpass."""
     loaded = _legacy_modules(
         LEGACY_DATABASE_URL=f"sqlite:///{tmp_path / 'legacy.db'}",
-        LEGACY_USER_QUERY="SELECT password_hash FROM users WHERE login = :username",
+        LEGACY_USER_QUERY=(
+            "SELECT login AS username, password_hash FROM users WHERE login = :username"
+        ),
         REVOCATION_TABLE="cognito-proxy-service",
     )
     assert loaded["before"] == []

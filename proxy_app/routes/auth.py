@@ -45,6 +45,10 @@ def sign_up() -> Any:
     attributes: dict[str, str] = data["attributes"]
     check_writable(attributes)
     attributes = _with_email_from_username(data["username"], attributes)
+    migration = context.migration()
+    if migration is not None:
+        # A legacy user's name is taken, as Cognito answers for its own users.
+        migration.refuse_legacy_name(data["username"])
     gateway = context.gateway()
     result = gateway.sign_up(data["username"], data["password"], attributes)
     confirmed = bool(result.get("UserConfirmed"))

@@ -36,9 +36,12 @@ def reset_password() -> Any:
     data = load(UsernameRequest)
     migration = context.migration()
     try:
-        sent = migration is not None and migration.prepare_reset(data["username"])
-        if not sent:
-            context.gateway().forgot_password(data["username"])
+        # Migration may send the code itself (None), or name the user the store's row
+        # names (`ALICE` typed, `alice` in the store).
+        username = data["username"]
+        target = username if migration is None else migration.prepare_reset(username)
+        if target is not None:
+            context.gateway().forgot_password(target)
     except CognitoRefused as error:
         if error.code not in _HIDDEN:
             raise
@@ -59,4 +62,8 @@ def confirm_password() -> Any:
         context.gateway().confirm_forgot_password(
             data["username"], data["password"], data["confirmationCode"]
         )
+    migration = context.migration()
+    if migration is not None:
+        # The account has a password of its own now: a legacy one never completes it.
+        migration.reset_confirmed(data["username"])
     return json_response(PasswordConfirmResponse, {"passwordReset": True})

@@ -33,9 +33,18 @@ def update_attribute() -> Any:
 def delete_user() -> Any:
     """Delete the token's user."""
     verified = context.account_token(load(TokenRequest))
-    records = context.records()
-    if records is not None:
-        # Recorded first: a deletion that is not recorded could be undone by migration.
-        records.record_deletion(verified.username, verified.sub)
-    context.gateway().delete_user(verified.username)
+    gateway = context.gateway()
+    # Recorded first: a deletion that is not recorded could be undone by migration.
+    context.migration_policy().record_deletion(
+        verified.username, verified.sub, lambda: _email(gateway.admin_get_user(verified.username))
+    )
+    gateway.delete_user(verified.username)
     return Response(status=204)
+
+
+def _email(user: dict[str, Any]) -> str | None:
+    """The email among AdminGetUser's attributes."""
+    for attribute in user.get("UserAttributes") or []:
+        if attribute.get("Name") == "email":
+            return str(attribute.get("Value") or "") or None
+    return None
