@@ -832,6 +832,38 @@ def invitations_send_a_temporary_password(book: CodeBook, call: Call, forward: F
     return answer
 
 
+# --- Calls made with the user's access token ------------------------------------------
+
+_ACCESS_TOKEN_OPERATIONS = (
+    "GetUser",
+    "UpdateUserAttributes",
+    "DeleteUserAttributes",
+    "DeleteUser",
+    "ChangePassword",
+    "GlobalSignOut",
+    "SetUserMFAPreference",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+    "GetUserAttributeVerificationCode",
+    "VerifyUserAttribute",
+)
+
+
+@difference(*_ACCESS_TOKEN_OPERATIONS)
+def signed_out_access_tokens_are_revoked(book: CodeBook, call: Call, forward: Forward) -> Answer:
+    """Cognito refuses an access token of a user who signed out (GlobalSignOut,
+    AdminUserGlobalSignOut) or whose session was revoked with NotAuthorizedException
+    "Access Token has been revoked", and one it never issued with "Invalid Access Token".
+    moto refuses both with the token itself as the message (which would put a token in
+    any log that records messages)."""
+    token = call.params.get("AccessToken")
+    if not isinstance(token, str) or moto_state.access_token_live(token):
+        return forward(call)
+    if moto_state.issued_here(token):
+        return cognito_error("NotAuthorizedException", "Access Token has been revoked")
+    return cognito_error("NotAuthorizedException", _BAD_ACCESS_TOKEN)
+
+
 # --- Attribute verification ---------------------------------------------------------
 
 _VERIFIABLE = frozenset({"email", "phone_number"})

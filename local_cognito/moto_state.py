@@ -95,6 +95,22 @@ def user_of_access_token(access_token: str) -> UserView | None:
     return view if view.enabled and view.status == "CONFIRMED" else None
 
 
+def access_token_live(access_token: str) -> bool:
+    """Whether moto still holds this access token (not signed out, revoked or unknown)."""
+    return _user_of_access_token(access_token) is not None
+
+
+def issued_here(token: str) -> bool:
+    """Whether a token names, as its issuer, a pool moto has (signed out or not)."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    return _pool(str(claims.get("iss", "")).rsplit("/", 1)[-1]) is not None
+
+
 def mark_attribute_verified(access_token: str, attribute: str) -> None:
     """Set `{attribute}_verified` to true for the access token's user."""
     user = _user_of_access_token(access_token)

@@ -35,6 +35,7 @@ from proxy_app.failures import (
     CognitoRefused,
     CognitoUnavailable,
     NoCredentials,
+    TokenRejected,
 )
 
 if TYPE_CHECKING:
@@ -121,6 +122,32 @@ def cognito_errors() -> Iterator[None]:
         raise NoCredentials() from None
     except BotoCoreError as exc:
         raise CognitoRefused(type(exc).__name__) from None
+
+
+# Cognito's refusals of the access token itself (signed out, revoked, never issued, or
+# expired), as opposed to the call's other input (a wrong current password, say).
+_TOKEN_REFUSALS = {
+    "Access Token has been revoked": "revoked",
+    "Invalid Access Token": "revoked",
+    "Access Token has expired": "expired",
+}
+
+
+@contextmanager
+def token_bound_errors() -> Iterator[None]:
+    """`cognito_errors` for calls made with the user's access token: Cognito's refusal of
+    the token (signed out, revoked, its user deleted) is a rejected token, 401
+    InvalidToken with its reason, never "Incorrect username or password"."""
+    try:
+        with cognito_errors():
+            yield
+    except CognitoRefused as refused:
+        if refused.code == "NotAuthorizedException" and refused.message in _TOKEN_REFUSALS:
+            reason = _TOKEN_REFUSALS[refused.message]
+            raise TokenRejected(reason, f"Cognito refuses the access token: {reason}.") from None
+        if refused.code == "UserNotFoundException":
+            raise TokenRejected("revoked", "The token's user no longer exists.") from None
+        raise
 
 
 _session_lock = threading.Lock()
@@ -323,7 +350,7 @@ class CognitoGateway:
         self, *, access_token: str | None = None, session: str | None = None
     ) -> dict[str, Any]:
         """Start TOTP set-up with AssociateSoftwareToken, for a signed-in user or a sign-in."""
-        with cognito_errors():
+        with token_bound_errors():
             return dict(
                 self.client.associate_software_token(**_token_or_session(access_token, session))
             )
@@ -338,7 +365,7 @@ class CognitoGateway:
     ) -> dict[str, Any]:
         """Check a first TOTP code with VerifySoftwareToken (it turns the token on)."""
         device = {} if device_name is None else {"FriendlyDeviceName": device_name}
-        with cognito_errors():
+        with token_bound_errors():
             return dict(
                 self.client.verify_software_token(
                     UserCode=code,
@@ -351,7 +378,7 @@ class CognitoGateway:
         self, access_token: str, settings: dict[str, dict[str, bool]]
     ) -> None:
         """Enable, disable and prefer MFA factors with SetUserMFAPreference."""
-        with cognito_errors():
+        with token_bound_errors():
             self.client.set_user_mfa_preference(
                 AccessToken=access_token,
                 **settings,  # type: ignore[arg-type]
@@ -411,6 +438,21 @@ class CognitoGateway:
                 UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
             )
 
+    def update_own_attributes(self, access_token: str, attributes: dict[str, str]) -> None:
+        """Set attributes of an access token's user with UpdateUserAttributes (Cognito
+        refuses a signed-out or revoked token)."""
+        with token_bound_errors():
+            self.client.update_user_attributes(
+                AccessToken=access_token,
+                UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+            )
+
+    def delete_own_account(self, access_token: str) -> None:
+        """Delete an access token's user with DeleteUser (Cognito refuses a signed-out or
+        revoked token)."""
+        with token_bound_errors():
+            self.client.delete_user(AccessToken=access_token)
+
     def delete_user(self, username: str) -> None:
         """Delete a user with AdminDeleteUser."""
         with cognito_errors():
@@ -446,19 +488,19 @@ class CognitoGateway:
 
     def get_user(self, access_token: str) -> dict[str, Any]:
         """Ask Cognito about an access token's user (fails for revoked tokens)."""
-        with cognito_errors():
+        with token_bound_errors():
             return dict(self.client.get_user(AccessToken=access_token))
 
     def change_password(self, access_token: str, previous: str, proposed: str) -> None:
         """Change the password of an access token's user with ChangePassword."""
-        with cognito_errors():
+        with token_bound_errors():
             self.client.change_password(
                 AccessToken=access_token, PreviousPassword=previous, ProposedPassword=proposed
             )
 
     def global_sign_out(self, access_token: str) -> None:
         """End every session of an access token's user with GlobalSignOut."""
-        with cognito_errors():
+        with token_bound_errors():
             self.client.global_sign_out(AccessToken=access_token)
 
     def admin_user_global_sign_out(self, username: str) -> None:
@@ -481,7 +523,7 @@ class CognitoGateway:
         self, access_token: str, attribute_name: str
     ) -> dict[str, Any]:
         """Send a code to verify an attribute with GetUserAttributeVerificationCode."""
-        with cognito_errors():
+        with token_bound_errors():
             return dict(
                 self.client.get_user_attribute_verification_code(
                     AccessToken=access_token, AttributeName=attribute_name
@@ -490,7 +532,7 @@ class CognitoGateway:
 
     def verify_user_attribute(self, access_token: str, attribute_name: str, code: str) -> None:
         """Mark an attribute verified with the code sent for it (VerifyUserAttribute)."""
-        with cognito_errors():
+        with token_bound_errors():
             self.client.verify_user_attribute(
                 AccessToken=access_token, AttributeName=attribute_name, Code=code
             )

@@ -76,14 +76,15 @@ def verified_token(
         if config().token_revocation_check:
             # Cognito cannot revoke an id token: ask whether its user is still enabled.
             _check_same_account(token)
-            _check_not_signed_out(token)
     elif access_token:
         token = verifier().verify(access_token, "access")
         if config().token_revocation_check:
             _check_not_revoked(access_token)
-            _check_not_signed_out(token)
     else:
         raise TokenRejected("missing", "The request carries no token.")
+    # Every token, by default: a sign-out or revocation through this service ends it
+    # (one read of the service's table; none without one).
+    _check_not_signed_out(token)
     require_groups(token, groups)
     require_scopes(token, scopes)
     return token
@@ -133,13 +134,13 @@ def _revoked() -> TokenRejected:
 
 
 def _check_not_revoked(access_token: str) -> None:
-    """Ask Cognito whether the access token still works (GetUser): one call per request."""
+    """Ask Cognito whether the access token still works (GetUser): one call per request.
+    A signed-out or revoked token, or a deleted user's, is refused by the gateway."""
     try:
         gateway().get_user(access_token)
     except CognitoRefused as error:
-        # Cognito answers NotAuthorized for a revoked or signed-out token, and for a
-        # disabled user; UserNotFound once the user is deleted.
-        if error.code in ("NotAuthorizedException", "UserNotFoundException"):
+        # NotAuthorized here is a disabled user.
+        if error.code == "NotAuthorizedException":
             raise _revoked() from None
         raise
 

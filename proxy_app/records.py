@@ -157,7 +157,10 @@ class Records:
             signed_out = self._get(signed_out_key)
         if signed_out is None:
             return False
-        # A token without an issue time cannot prove it is newer than the sign-out.
+        # A token without an issue time cannot prove it is newer than the sign-out. Tokens
+        # carry whole seconds: one of a sign-in in the very second of the sign-out cannot
+        # be told from one of before, so it is refused too (a user who signs in again
+        # within that second signs in once more).
         return issued_at is None or issued_at <= float(signed_out["signedOutAt"]["N"])
 
     def _get(self, key: str) -> dict[str, Any] | None:

@@ -51,6 +51,7 @@ LOCKOUT_REPORT = "https://github.com/amazon-archives/amazon-cognito-identity-js/
 ADMIN_RESET_REPORT = "https://github.com/RunaVault/RunaVault/issues/15"
 INVITED_CONFIRM_REPORT = "https://github.com/aws-amplify/amplify-js/issues/6711"
 UNCONFIRMED_SET_REPORT = "https://github.com/aws/aws-sdk-js/issues/2976"
+REVOKED_REPORT = "https://github.com/aws-amplify/amplify-js/issues/3540"
 SESSION_REPORT = "https://github.com/aws-amplify/amplify-js/issues/5834"
 
 NO_VERIFIED_CHANNEL = (
@@ -239,6 +240,15 @@ ROWS: tuple[Row, ...] = (
         "REFRESH_TOKEN_AUTH, a second later", "ok",
         "both tokens keep the sign-in's auth_time and origin_jti", ACCESS_TOKEN,
         "id_tokens_carry_the_users_attributes"),
+    Row("access_token_after_sign_out", "GetUser", "CONFIRMED", "",
+        "an access token of before AdminUserGlobalSignOut", "NotAuthorizedException",
+        "Access Token has been revoked", REVOKED_REPORT, "signed_out_access_tokens_are_revoked"),
+    Row("access_token_after_sign_out", "UpdateUserAttributes", "CONFIRMED", "",
+        "an access token of before AdminUserGlobalSignOut", "NotAuthorizedException",
+        "Access Token has been revoked", REVOKED_REPORT, "signed_out_access_tokens_are_revoked"),
+    Row("access_token_after_sign_out", "DeleteUser", "CONFIRMED", "",
+        "an access token of before AdminUserGlobalSignOut", "NotAuthorizedException",
+        "Access Token has been revoked", REVOKED_REPORT, "signed_out_access_tokens_are_revoked"),
     # --- Usernames ------------------------------------------------------------------------
     Row("case_insensitive_sign_in", "AdminInitiateAuth", "CONFIRMED",
         "UsernameConfiguration CaseSensitive=false", "the username in upper case", "ok",

@@ -619,6 +619,24 @@ def id_token_claims(env: Env, row: Row) -> Any:
 
 
 @scenario
+def access_token_after_sign_out(env: Env, row: Row) -> Any:
+    username = account(env, row.state)
+    token = sign_in(env, username)["AuthenticationResult"]["AccessToken"]
+    env.idp.admin_user_global_sign_out(UserPoolId=env.pool().id, Username=username)
+    calls = {
+        "GetUser": lambda: env.idp.get_user(AccessToken=token),
+        "UpdateUserAttributes": lambda: env.idp.update_user_attributes(
+            AccessToken=token, UserAttributes=[{"Name": "name", "Value": "Eve"}]
+        ),
+        "DeleteUser": lambda: env.idp.delete_user(AccessToken=token),
+    }
+    try:
+        calls[row.operation]()
+    finally:
+        assert status(env, username) == row.state  # nothing was done
+
+
+@scenario
 def refresh_keeps_auth_time(env: Env, row: Row) -> Any:
     pool = env.pool()
     result = sign_in(env, account(env, row.state))["AuthenticationResult"]

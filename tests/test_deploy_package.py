@@ -284,7 +284,17 @@ class TestTemplate:
         (function,) = package.resources("AWS::Lambda::Function").values()
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["COGNITO_APP_CLIENT_SECRET"] == ""
-        config = Config.from_env({**variables, "AWS_LAMBDA_FUNCTION_NAME": "cognito-proxy"})
+        # The service's table, by default: CloudFormation gives its name.
+        assert variables.pop("REVOCATION_TABLE") == {"Ref": "ServiceTable"}
+        config = Config.from_env(
+            {
+                **variables,
+                "REVOCATION_TABLE": "cognito-proxy-prod-ServiceTable-1A2B3C",
+                "AWS_LAMBDA_FUNCTION_NAME": "cognito-proxy",
+            }
+        )
+        assert config.records_table == "cognito-proxy-prod-ServiceTable-1A2B3C"
+        assert config.token_revocation_check is False
         assert config.in_lambda
         assert (config.region, config.user_pool_id, config.app_client_id) == (
             REGION,
@@ -540,10 +550,25 @@ class TestSignInMigration:
             return merged
         return dict(resources.get("Resources", {}))
 
-    def test_off_by_default(self, tools: DeployTools) -> None:
+    def test_off_by_default_but_the_table_is_there_for_sign_outs(self, tools: DeployTools) -> None:
         printed = self._resolved(tools)
-        assert not self._api(printed).get("environment")
+        environment = self._api(printed)["environment"]
+        assert "LEGACY_USER_QUERY" not in environment
+        assert environment == {
+            "TOKEN_REVOCATION_CHECK": "false",
+            "REVOCATION_TABLE": {"Ref": "ServiceTable"},
+        }
+        assert "ServiceTable" in self._resources(printed)
+
+    def test_without_token_revocation_there_is_no_table(self, tools: DeployTools) -> None:
+        printed = self._resolved(tools, TokenRevocationParameter="false")
+        assert self._api(printed)["environment"] == {"TOKEN_REVOCATION_CHECK": "false"}
         assert "ServiceTable" not in self._resources(printed)
+        # Sign-in migration still brings it (deleted accounts must stay deleted).
+        migrating = self._resolved(
+            tools, TokenRevocationParameter="false", LegacySignInMigrationParameter="true"
+        )
+        assert self._api(migrating)["environment"]["REVOCATION_TABLE"] == {"Ref": "ServiceTable"}
 
     def test_on_gives_the_api_the_legacy_settings_and_its_table(self, tools: DeployTools) -> None:
         name = "/cognito-proxy/prod/legacy-db"
@@ -585,7 +610,9 @@ def test_with_the_trigger_and_sign_in_migration_the_trigger_reads_the_table(
     assert policy["Roles"] == [{"Ref": "UserMigrationRole"}]
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["dynamodb:GetItem"]
-    alone = TestSignInMigration._resources(TestSignInMigration._resolved(tools, **TRIGGER_PARAMS))
+    alone = TestSignInMigration._resources(
+        TestSignInMigration._resolved(tools, **TRIGGER_PARAMS, TokenRevocationParameter="false")
+    )
     assert "UserMigrationServiceTablePolicy" not in alone
 
 

@@ -262,7 +262,8 @@ class TestTotpSetUp:
         self, client: FlaskClient, cognito: Any, user: User, tokens: dict[str, Any]
     ) -> None:
         cognito.admin_user_global_sign_out(UserPoolId=user.pool.id, Username=user.username)
-        problem(client.post("/user/mfa/totp", headers=bearer(tokens)), 401, "NotAuthorized")
+        body = problem(client.post("/user/mfa/totp", headers=bearer(tokens)), 401, "InvalidToken")
+        assert body["reason"] == "revoked"
 
 
 def _sub(user: dict[str, Any]) -> str:

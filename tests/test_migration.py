@@ -286,6 +286,28 @@ class TestRobustness:
         events.unregister("before-call.cognito-idp.AdminSetUserPassword", unreachable)
         assert _sign_in(migrating, username).status_code == 200
 
+    def test_a_refused_admin_create_user_is_never_swallowed(
+        self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
+    ) -> None:
+        # What the emulator would not refuse (an attribute Cognito's own checks refuse).
+        events = migrating.extensions["cognito_gateway"].client.meta.events
+
+        def refuse(**_: Any) -> Any:
+            return error_answer("InvalidParameterException", "Invalid email address format.")
+
+        events.register("before-call.cognito-idp.AdminCreateUser", refuse)
+        username = store.add()
+        for response in (
+            _sign_in(migrating, username),
+            migrating.test_client().post("/password/reset", json={"username": username}),
+        ):
+            assert "idToken" not in (response.json or {})
+        problem(_sign_in(migrating, username), 400, "ValidationFailed")
+        events.unregister("before-call.cognito-idp.AdminCreateUser", refuse)
+        assert _status(cognito, pool, username) is None
+        # Nothing half-done blocks the next attempt.
+        assert _sign_in(migrating, username).status_code == 200
+
     def test_a_legacy_store_that_is_down_is_503_for_users_cognito_lacks(
         self, make_app: Callable[..., Flask], user: User, tmp_path: Path, table: str, pool: Pool
     ) -> None:

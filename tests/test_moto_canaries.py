@@ -78,6 +78,9 @@ CANARIES: dict[str, str] = {
     ),
     "invitations_send_a_temporary_password": "test_moto_still_makes_no_temporary_password",
     # One canary for both: moto implements neither operation.
+    "signed_out_access_tokens_are_revoked": (
+        "test_moto_still_answers_a_signed_out_access_token_with_the_token_itself"
+    ),
     "attribute_verification_code": "test_moto_still_lacks_attribute_verification",
     "verify_user_attribute": "test_moto_still_lacks_attribute_verification",
     "revoke_token": "test_moto_still_lacks_revoke_token",
@@ -525,3 +528,23 @@ def test_moto_still_makes_no_temporary_password(bare: Any, bare_pool: Pool) -> N
     assert answer["User"]["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     # HTTP cannot show a password nobody was sent: moto's record of the user has none.
     assert _moto_backend().user_pools[bare_pool.id].users[username].password is None
+
+
+def test_moto_still_answers_a_signed_out_access_token_with_the_token_itself(
+    bare: Any, bare_pool: Pool
+) -> None:
+    username = _invited(bare, bare_pool, email="ola@example.com")
+    bare.admin_set_user_password(
+        UserPoolId=bare_pool.id, Username=username, Password=PASSWORD, Permanent=True
+    )
+    tokens = bare.admin_initiate_auth(
+        UserPoolId=bare_pool.id,
+        ClientId=bare_pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    bare.global_sign_out(AccessToken=tokens["AccessToken"])
+    with pytest.raises(ClientError) as refused:
+        bare.global_sign_out(AccessToken=tokens["AccessToken"])
+    error = refused.value.response["Error"]
+    assert (error["Code"], error["Message"]) == ("NotAuthorizedException", tokens["AccessToken"])

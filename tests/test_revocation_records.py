@@ -75,14 +75,15 @@ def test_a_revoked_session_through_one_instance_is_refused_by_the_other(
     assert _access_valid(second, kept).status_code == 200
 
 
-def test_without_the_check_the_id_token_outlives_the_sign_out(
+def test_with_the_default_settings_a_sign_out_ends_the_id_and_access_tokens(
     make_app: Callable[..., Flask], table: str, pool: Pool, user: User
 ) -> None:
-    # Documented: the table is written, but only TOKEN_REVOCATION_CHECK=true reads it.
+    # No TOKEN_REVOCATION_CHECK: the service's table alone ends the tokens.
     client = make_app(records_table=table, dynamodb_endpoint_url=pool.endpoint).test_client()
     tokens = sign_in(client, user)
     assert client.post("/signout", json={"idToken": tokens["idToken"]}).status_code == 204
-    assert _id_valid(client, tokens).status_code == 200
+    assert _reason(_id_valid(client, tokens)) == "revoked"
+    assert _reason(_access_valid(client, tokens)) == "revoked"
 
 
 def test_tokens_issued_after_the_sign_out_pass(

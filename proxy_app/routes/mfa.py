@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from proxy_app import context
 from proxy_app.cognito import unexpected_answer
+from proxy_app.failures import CognitoRefused
 from proxy_app.inputs import load
 from proxy_app.mfa import mfa_settings, preference_settings, totp_setup
 from proxy_app.openapi import documented
@@ -67,8 +68,7 @@ def verify_totp() -> Any:
     result = context.gateway().verify_software_token(
         data["code"], data.get("deviceName"), access_token=access_token
     )
-    status = _answer(result, "Status", "VerifySoftwareToken")
-    return json_response(TotpVerifyResponse, {"status": status})
+    return json_response(TotpVerifyResponse, {"status": _verified(result)})
 
 
 @mfa.put("/user/mfa")
@@ -110,7 +110,16 @@ def verify_totp_at_sign_in() -> Any:
         data["code"], data.get("deviceName"), session=data["session"]
     )
     body = {
-        "status": _answer(result, "Status", "VerifySoftwareToken"),
+        "status": _verified(result),
         "session": _answer(result, "Session", "VerifySoftwareToken"),
     }
     return json_response(ChallengeTotpVerifyResponse, body)
+
+
+def _verified(result: dict[str, Any]) -> str:
+    """VerifySoftwareToken's Status: SUCCESS, or ERROR (the code was not accepted), which
+    is answered as a wrong code, never as a success."""
+    status = _answer(result, "Status", "VerifySoftwareToken")
+    if status != "SUCCESS":
+        raise CognitoRefused("CodeMismatchException", "The code was not accepted.")
+    return status

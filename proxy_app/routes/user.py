@@ -24,7 +24,11 @@ def update_attribute() -> Any:
     verified = context.account_token(data)
     name, value = data["attributeName"], data["attributeValue"]
     check_writable([name])
-    context.gateway().update_attributes(verified.username, {name: value})
+    if verified.token_use == "access":  # noqa: S105 - not a secret
+        # Cognito's own call with the token: it refuses a signed-out or revoked one.
+        context.gateway().update_own_attributes(verified.raw, {name: value})
+    else:
+        context.gateway().update_attributes(verified.username, {name: value})
     return json_response(AttributesResponse, {"attributes": {name: value}})
 
 
@@ -38,7 +42,10 @@ def delete_user() -> Any:
     context.migration_policy().record_deletion(
         verified.username, verified.sub, lambda: _email(gateway.admin_get_user(verified.username))
     )
-    gateway.delete_user(verified.username)
+    if verified.token_use == "access":  # noqa: S105 - not a secret
+        gateway.delete_own_account(verified.raw)
+    else:
+        gateway.delete_user(verified.username)
     return Response(status=204)
 
 
