@@ -17,6 +17,7 @@ run: $(STAMP)  ## serve on 127.0.0.1:5000 (local mode when COGNITO_USER_POOL_ID 
 
 lint: $(STAMP)
 	$(BIN)/ruff check proxy_app local_cognito tests bench wsgi.py triggers.py
+	$(BIN)/ruff format --check proxy_app local_cognito tests bench wsgi.py triggers.py
 	$(BIN)/mypy proxy_app local_cognito wsgi.py triggers.py
 
 test: lint  ## ruff, mypy, then the test suite
@@ -91,5 +92,5 @@ package: $(NODE_STAMP)  ## build .serverless/ (zip + CloudFormation) with exampl
 offline: $(STAMP) $(NODE_STAMP) $(OFFLINE_STAMP)  ## serverless-offline on 127.0.0.1:3000 against an embedded moto
 	$(BIN)/python deploy/offline.py
 
-coldstart: $(STAMP) $(OFFLINE_STAMP)  ## fresh-process start-up of wsgi.handler vs direct boto3, on 3.12
-	$(BIN)/python bench/coldstart.py --python $(OFFLINE_VENV)/bin/python
+coldstart: $(STAMP) $(OFFLINE_STAMP)  ## fresh-process start-up of wsgi.handler vs direct boto3, on 3.12 (COLDSTART_ARGS="--package ZIP" runs it unzipped)
+	$(BIN)/python bench/coldstart.py --python $(OFFLINE_VENV)/bin/python $(COLDSTART_ARGS)

@@ -48,16 +48,22 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     trigger = event.get("triggerSource")
     if trigger not in (SIGN_IN, RESET):
         return event
+    username = event.get("userName")
+    request = event.get("request")
+    response = event.get("response")
+    password = request.get("password") if isinstance(request, dict) else None
+    if (
+        not isinstance(username, str)
+        or not isinstance(request, dict)
+        or not isinstance(response, dict)
+        or (trigger == SIGN_IN and not isinstance(password, str))
+    ):
+        log.error("malformed migration event", extra={"triggerSource": trigger})
+        raise MigrationDenied(DENIED)
     source = _legacy_source()
     policy = _policy()
-    username = event.get("userName")
-    if isinstance(username, str) and _asked(lambda: policy.deleted(username)):
+    if _asked(lambda: policy.deleted(username)):
         log.info("migration denied: deleted through this service", extra={"triggerSource": trigger})
-        raise MigrationDenied(DENIED)
-    request = event.get("request") or {}
-    password = request.get("password")
-    if not isinstance(username, str) or (trigger == SIGN_IN and not isinstance(password, str)):
-        log.error("malformed migration event", extra={"triggerSource": trigger})
         raise MigrationDenied(DENIED)
     try:
         if isinstance(password, str) and trigger == SIGN_IN:
@@ -80,7 +86,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if reason is not None:
         log.info("migration denied", extra={"triggerSource": trigger, "reason": reason})
         raise MigrationDenied(DENIED)
-    response = event.get("response") or {}
     response["userAttributes"] = dict(user.attributes)
     # The user already has an account elsewhere: no welcome message from Cognito.
     response["messageAction"] = "SUPPRESS"

@@ -13,7 +13,14 @@ The baseline imports flask, boto3, apig_wsgi, jwt and marshmallow, creates the
 cognito-idp client and calls admin_initiate_auth: the floor no Python proxy can beat.
 Both talk to one moto server on 127.0.0.1 started here. Prints medians and the ratios.
 
+With --package ZIP (once or more), the proxy runs from each unzipped package instead of
+the working tree, laid out as Lambda lays out /var/task: its folder first on sys.path,
+then the interpreter's own site-packages (standing in for the runtime's libraries), and no
+bytecode written. Packages that ship boto3 and botocore import them from the zip, with
+its hash-checked bytecode; the others from the interpreter, as the runtime's copy.
+
     .venv/bin/python bench/coldstart.py [--rounds 9] [--python .venv-offline/bin/python]
+        [--package .serverless/cognito-proxy.zip ...]
 """
 
 from __future__ import annotations
@@ -22,10 +29,13 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +98,10 @@ def _pool(endpoint: str) -> dict[str, str]:
     }
 
 
-def _run(python: str, code: str, env: dict[str, str]) -> dict[str, float]:
+def _run(python: str, code: str, env: dict[str, str], cwd: Path = ROOT) -> dict[str, float]:
     env = {**env, "BENCH_LAUNCHED_NS": str(time.time_ns())}
     result = subprocess.run(
-        [python, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [python, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise SystemExit(f"benchmark process failed:\n{result.stderr}")
@@ -99,12 +109,39 @@ def _run(python: str, code: str, env: dict[str, str]) -> dict[str, float]:
     return {name: nanoseconds / 1e6 for name, nanoseconds in times.items()}
 
 
+def _botocore_origin(python: str, cwd: Path, env: dict[str, str]) -> str:
+    """Where the side's processes import botocore from: the package or the interpreter."""
+    result = subprocess.run(
+        [python, "-c", "import botocore; print(botocore.__file__)"],
+        cwd=cwd, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return "the package" if Path(result.stdout.strip()).is_relative_to(cwd) else "the interpreter"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--python", default=sys.executable, help="interpreter to measure")
+    parser.add_argument(
+        "--package", action="append", default=[], type=Path,
+        help="run the proxy from this unzipped Lambda package (repeat to compare packages)",
+    )  # fmt: skip
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as unzipped:
+        sides: dict[str, Path] = {}
+        for number, package in enumerate(args.package):
+            folder = Path(unzipped) / str(number)
+            with zipfile.ZipFile(package) as archive:
+                archive.extractall(folder)
+            sides[package.name if package.name not in sides else str(package)] = folder
+        # Absolute, since packages run in their own folder; not resolved, to keep the venv.
+        python = os.path.abspath(shutil.which(args.python) or args.python)
+        _measure(python, args.rounds, sides or {"proxy": ROOT})
 
+
+def _measure(python: str, rounds: int, sides: dict[str, Path]) -> None:
+    """Run each side (a folder the proxy starts in) alternately with the floor; print."""
+    packaged = ROOT not in sides.values()
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -123,34 +160,49 @@ def main() -> None:
             LOG_LEVEL="WARNING",
             PYTHONDONTWRITEBYTECODE="",
         )
+        # A package is read-only in Lambda: nothing may write bytecode into it.
+        side_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"} if packaged else env
         # One discarded run of each: bytecode caches written, files in the page cache.
-        _run(args.python, PROXY, env)
-        _run(args.python, BASELINE, env)
-        proxy: list[dict[str, float]] = []
+        for cwd in sides.values():
+            _run(python, PROXY, side_env, cwd)
+        _run(python, BASELINE, env)
+        proxy: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
         baseline: list[dict[str, float]] = []
-        for _ in range(args.rounds):
-            proxy.append(_run(args.python, PROXY, env))
-            baseline.append(_run(args.python, BASELINE, env))
+        for _ in range(rounds):
+            for name, cwd in sides.items():
+                proxy[name].append(_run(python, PROXY, side_env, cwd))
+            baseline.append(_run(python, BASELINE, env))
+        origins = {name: _botocore_origin(python, cwd, side_env) for name, cwd in sides.items()}
     finally:
         server.stop()
 
     version = subprocess.run(
-        [args.python, "-c", "import sys; print(sys.version.split()[0])"],
+        [python, "-c", "import sys; print(sys.version.split()[0])"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
-    print(f"cold start, {args.rounds} fresh processes of each (alternated), Python {version}")
+    print(f"cold start, {rounds} fresh processes of each (alternated), Python {version}")
     print("floor: a fresh process that imports flask, boto3, apig_wsgi, jwt and marshmallow,")
     print("       makes a cognito-idp client and calls admin_initiate_auth once")
+    if packaged:
+        for name in sides:
+            print(f"{name}: the proxy unzipped, botocore from {origins[name]}")
     print(f"{'':24}{'proxy ms':>10}{'floor ms':>10}{'ratio':>8}")
     labels = {"import": "import wsgi / imports", "answer": "first sign-in answered"}
-    result = {}
-    for phase in ("import", "answer"):
-        mine = statistics.median(run[phase] for run in proxy)
-        floor = statistics.median(run[phase] for run in baseline)
-        result[phase] = {"proxy_ms": round(mine, 1), "floor_ms": round(floor, 1),
-                         "ratio": round(mine / floor, 3)}  # fmt: skip
-        print(f"{labels[phase]:24}{mine:10.1f}{floor:10.1f}{mine / floor:8.2f}")
-    print(json.dumps({"python": version, "rounds": args.rounds, **result}))
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for name in sides:
+        if packaged:
+            print(name)
+        result = results[name] = {}
+        for phase in ("import", "answer"):
+            mine = statistics.median(run[phase] for run in proxy[name])
+            floor = statistics.median(run[phase] for run in baseline)
+            result[phase] = {"proxy_ms": round(mine, 1), "floor_ms": round(floor, 1),
+                             "ratio": round(mine / floor, 3)}  # fmt: skip
+            print(f"{labels[phase]:24}{mine:10.1f}{floor:10.1f}{mine / floor:8.2f}")
+    if packaged:
+        print(json.dumps({"python": version, "rounds": rounds, "packages": results}))
+    else:
+        print(json.dumps({"python": version, "rounds": rounds, **results["proxy"]}))
 
 
 if __name__ == "__main__":

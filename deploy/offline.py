@@ -53,6 +53,10 @@ def main(extra: list[str]) -> int:
         f"CognitoAppClientIdParameter={local.app_client_id}",
         "--param",
         f"CognitoAutoconfirmUserParameter={os.environ.get('AUTOCONFIRM_USER', 'false')}",
+        # serverless-offline creates no CloudFormation resources: the service's table
+        # (a `Ref` in serverless.yml) would reach the handler as an unresolved object.
+        "--param",
+        "TokenRevocationParameter=false",
         *extra,
     ]
     print(

@@ -864,6 +864,18 @@ def signed_out_access_tokens_are_revoked(book: CodeBook, call: Call, forward: Fo
     return cognito_error("NotAuthorizedException", _BAD_ACCESS_TOKEN)
 
 
+@difference("DeleteUser")
+def users_delete_themselves(book: CodeBook, call: Call, forward: Forward) -> Answer:
+    """Cognito's DeleteUser deletes the access token's user (a signed-out or revoked
+    token is refused before, by the unit above). moto does not implement DeleteUser
+    (HTTP 500)."""
+    owner = moto_state.user_of_token(call.text("AccessToken"))
+    if owner is None:
+        return cognito_error("NotAuthorizedException", _BAD_ACCESS_TOKEN)
+    moto_state.delete_user(*owner)
+    return success({})
+
+
 # --- Attribute verification ---------------------------------------------------------
 
 _VERIFIABLE = frozenset({"email", "phone_number"})

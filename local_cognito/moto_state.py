@@ -245,6 +245,14 @@ def set_status(pool_id: str, username: str, status: str) -> None:
         user.status = UserStatus[status]
 
 
+def delete_user(pool_id: str, username: str) -> None:
+    """Delete a user as AdminDeleteUser does (its tokens go with it)."""
+    for backend in _backends():
+        if pool_id in backend.user_pools:
+            backend.admin_delete_user(pool_id, username)
+            return
+
+
 def names_of(username: str) -> list[str]:
     """The email and phone number of the users of any pool with this username."""
     names = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -75,6 +76,12 @@ CSV_STANDARD_ATTRIBUTES = (
     "updated_at",
 )
 CSV_FLAGS = frozenset({"email_verified", "phone_number_verified"})
+# A cell starting with one of these is a formula to a spreadsheet (OWASP's "CSV
+# injection"); the file is for Cognito, but an operator may well open it first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Values a leading quote would corrupt, which no spreadsheet runs: a phone number as
+# Cognito takes it (E.164), and a plain number.
+_INERT = re.compile(r"\+[1-9][0-9]{1,14}|[+-]?[0-9]+(?:\.[0-9]+)?")
 # Cognito's limits on one import job's file.
 IMPORT_JOB_MAX_ROWS = 500_000
 IMPORT_JOB_MAX_BYTES = 100 * 1024 * 1024
@@ -505,13 +512,27 @@ class CognitoStatuses:
 
 def count_csv_rows(path: Path) -> int:
     """Count the users of a CSV file, reading all of it: a bad file fails before any import."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as file:
-            rows = csv.reader(file)
+    with path.open(newline="", encoding="utf-8-sig") as file:
+        rows = csv.reader(file)
+        try:
             _username_column(path, next(rows, []))
             return sum(1 for _row in rows)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise UnreadableCsv(f"{path.name} is not a UTF-8 CSV file ({type(exc).__name__})") from None
+        except csv.Error as exc:
+            raise _unreadable(path, rows.line_num, exc) from None
+        except UnicodeDecodeError as exc:
+            raise UnreadableCsv(
+                f"{path.name} is not a UTF-8 CSV file ({type(exc).__name__})"
+            ) from None
+
+
+def _unreadable(path: Path, line: int, exc: csv.Error) -> UnreadableCsv:
+    """Say what is wrong with a CSV file, where; never a value of it."""
+    # The csv module tells its errors apart by message only ("field larger than field
+    # limit (131072)"); csv.field_size_limit() is far more than any attribute takes.
+    if "field limit" in str(exc):
+        limit = csv.field_size_limit() // 1024
+        return UnreadableCsv(f"{path.name}: a field on line {line} is over {limit} KiB")
+    return UnreadableCsv(f"{path.name} line {line}: not valid CSV ({type(exc).__name__})")
 
 
 def _username_column(path: Path, columns: list[str]) -> str:
@@ -537,9 +558,12 @@ def csv_users(path: Path, *, emails_verified: bool) -> Iterator[LegacyUser | Bad
                 yield LegacyUser(
                     username, cognito_attributes(values, emails_verified=emails_verified)
                 )
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except csv.Error as exc:
+            # The DictReader's own line_num is the last row's; its reader's, this one's.
+            raise _unreadable(path, reader.reader.line_num, exc) from None
+        except UnicodeDecodeError as exc:
             raise UnreadableCsv(
-                f"{path.name} line {reader.line_num}: unreadable ({type(exc).__name__})"
+                f"{path.name} line {reader.reader.line_num}: unreadable ({type(exc).__name__})"
             ) from None
 
 
@@ -548,23 +572,42 @@ def write_cognito_csv(schema: PoolSchema, users: Iterable[LegacyUser], out: Text
     header = schema.csv_header()
     columns = set(header)
     export = Export()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's line ending: a value with a carriage return, or a line feed, is quoted
+    # (with "\n" alone, a bare "\r" in a value would end the row for many readers).
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for user in users:
         for name in user.attributes:
             if name not in columns:
                 export.left_out[name] = export.left_out.get(name, 0) + 1
-        writer.writerow(_csv_row(user, header))
+        row = []
+        for column, value in zip(header, _csv_row(user, header), strict=True):
+            cell = spreadsheet_safe(value)
+            if cell != value:
+                export.quoted[column] = export.quoted.get(column, 0) + 1
+            row.append(cell)
+        writer.writerow(row)
         export.rows += 1
     return export
 
 
+def spreadsheet_safe(value: str) -> str:
+    """A cell no spreadsheet runs as a formula: `'` before one that would be, as OWASP
+    advises, except for E.164 phone numbers and plain numbers, which must stay as they are.
+    """
+    if value.startswith(FORMULA_STARTS) and _INERT.fullmatch(value) is None:
+        return "'" + value
+    return value
+
+
 @dataclass
 class Export:
-    """How many users an export wrote, and which attributes the pool's schema lacks."""
+    """How many users an export wrote, which attributes the pool's schema lacks, and
+    which columns had values quoted against formula injection."""
 
     rows: int = 0
     left_out: dict[str, int] = field(default_factory=dict)  # attribute name -> users
+    quoted: dict[str, int] = field(default_factory=dict)  # column -> values given a `'`
 
 
 def _csv_row(user: LegacyUser, header: list[str]) -> list[str]:

@@ -172,7 +172,14 @@ def export_cognito_csv(output: str) -> None:
             export = bulk.write_cognito_csv(schema, source.iter_users(), out)
     if export.left_out:
         names = ", ".join(f"{name} ({count})" for name, count in sorted(export.left_out.items()))
-        click.echo(f"not in the pool's schema, left out: {names}", err=True)
+        click.echo(f"not in the pool's schema, left out: {_shown(names)}", err=True)
+    if export.quoted:
+        names = ", ".join(f"{name} ({count})" for name, count in sorted(export.quoted.items()))
+        click.echo(
+            "values a spreadsheet would run as formulas, written after a ' (an import job "
+            f"keeps it: correct them in the legacy store): {names}",
+            err=True,
+        )
     if export.rows > bulk.IMPORT_JOB_MAX_ROWS or (
         output != "-" and os.path.getsize(output) > bulk.IMPORT_JOB_MAX_BYTES
     ):
@@ -201,7 +208,7 @@ def migration_status(list_users: bool, as_json: bool) -> None:
             listed.append({"username": username, "status": status})
         else:
             # Streamed: a store of millions is not held in memory for the table.
-            click.echo(f"{username}  {status}")
+            click.echo(f"{_shown(username)}  {_shown(status)}")
 
     with _expected_failures():
         counts = bulk.migration_status(_gateway(), _legacy(_config()), each_user)
@@ -401,8 +408,8 @@ def list_pool_users(
     if here:
         # ListUsers takes one filter expression: the others are applied to its answers.
         click.echo(
-            f"note: Cognito's ListUsers takes one filter ({sent or 'none sent'}); "
-            f"{' and '.join(map(str, here))} checked here, on every user it lists",
+            f"note: Cognito's ListUsers takes one filter ({_shown(sent or 'none sent')}); "
+            f"{_shown(' and '.join(map(str, here)))} checked here, on every user it lists",
             err=True,
         )
     found: list[dict[str, Any]] = []
@@ -532,7 +539,7 @@ def create_user(
         _print_json(_user_json(user))
         return
     created = str(user.get("Username", username))
-    click.echo(f"created {created} ({user.get('UserStatus', '')})")
+    click.echo(f"created {_shown(created)} ({_shown(user.get('UserStatus', ''))})")
     if password is None and temporary_password is None and not suppress_message:
         click.echo(_where_the_invitation_went(created))
 
@@ -619,7 +626,10 @@ def set_password(
             _fail("no password on standard input")
     elif password is None:
         password = click.prompt(
-            f"new password for {username}", hide_input=True, confirmation_prompt=True, err=True
+            f"new password for {_shown(username)}",
+            hide_input=True,
+            confirmation_prompt=True,
+            err=True,
         )
     assert password is not None
     target = _target()
@@ -631,7 +641,7 @@ def set_password(
         _print_json({"username": username, "result": "password set", "permanent": not temporary})
         return
     kind = "temporary: to change at next sign-in" if temporary else "permanent"
-    click.echo(f"password set for {username} ({kind})")
+    click.echo(f"password set for {_shown(username)} ({kind})")
 
 
 @users.command("sign-out")
@@ -663,7 +673,9 @@ def delete_user(username: str, yes: bool, as_json: bool) -> None:
     with _expected_failures(username=username):
         user = target.gateway.admin_get_user(username)
     name = str(user.get("Username") or username)
-    question = f"delete {name} ({user.get('UserStatus', '')}) from {target.config.user_pool_id}?"
+    question = _shown(
+        f"delete {name} ({user.get('UserStatus', '')}) from {target.config.user_pool_id}?"
+    )
     if not yes and not click.confirm(question, default=False, err=True):
         _fail(f"{name} was not deleted")
     with _expected_failures(username=username):
@@ -707,7 +719,9 @@ def list_groups(username: str | None, as_json: bool) -> None:
         ],
     )
     if not listed:
-        click.echo("no groups" if username is None else f"{username} is in no group", err=True)
+        click.echo(
+            "no groups" if username is None else f"{_shown(username)} is in no group", err=True
+        )
 
 
 @groups.command("add")
@@ -892,7 +906,8 @@ def _refusal(exc: CognitoRefused, *, username: str | None, group: str | None) ->
 
 
 def _fail(message: str) -> NoReturn:
-    raise click.ClickException(message) from None
+    # Messages name users, groups and files, and quote Cognito and the legacy store.
+    raise click.ClickException(_shown(message)) from None
 
 
 def _check_writable(path: Path) -> None:
@@ -924,9 +939,28 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
         file.write(json.dumps(data, indent=2) + "\n")
 
 
+# What a terminal would act on rather than show, in a user's data: C0 controls (a tab or
+# a new line too, which would break a table), DEL, C1 controls (CSI, OSC, ...), and the
+# bidirectional controls that reorder what follows them.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# In JSON: what json.dumps leaves as it is with ensure_ascii=False (it escapes C0 itself).
+_UNPRINTABLE_IN_JSON = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(value: object) -> str:
+    """A value as a terminal may print it: every control character as an escape (`\\x1b`)."""
+    return _UNPRINTABLE.sub(_escape, str(value))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _print_table(rows: list[tuple[str, object]]) -> None:
-    width = max(len(label) for label, _value in rows)
-    for label, value in rows:
+    shown = [(_shown(label), _shown(value)) for label, value in rows]
+    width = max(len(label) for label, _value in shown)
+    for label, value in shown:
         click.echo(f"{label:<{width}}  {value}")
 
 
@@ -949,7 +983,7 @@ def _print_import_summary(report: ImportReport, *, as_json: bool) -> None:
     for outcome in report.failed[:FAILURES_SHOWN]:
         where = outcome.username or f"line {outcome.line}"
         names = f" ({', '.join(outcome.attributes)})" if outcome.attributes else ""
-        click.echo(f"  {where}  {outcome.reason}{names}")
+        click.echo(_shown(f"  {where}  {outcome.reason}{names}"))
     if len(report.failed) > FAILURES_SHOWN:
         click.echo(f"  ... {len(report.failed) - FAILURES_SHOWN} more in the report (--report)")
     per_second = report.processed / report.seconds if report.seconds else 0.0
@@ -1016,18 +1050,22 @@ def _done(username: str, result: str, *, as_json: bool, **details: Any) -> None:
     if as_json:
         _print_json({"username": username, "result": result, **details})
     else:
-        click.echo(f"{result} {username}" if " " not in result else f"{username} {result}")
+        line = f"{result} {username}" if " " not in result else f"{username} {result}"
+        click.echo(_shown(line))
 
 
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    # The same JSON, with the characters a terminal would act on as \\uXXXX escapes.
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    click.echo(_UNPRINTABLE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
 
 def _print_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """Print rows as aligned columns under a header (nothing when there is no row)."""
     if not rows:
         return
-    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
-    for row in (headers, *rows):
-        cells = (str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+    shown = [[_shown(cell) for cell in row] for row in (headers, *rows)]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(headers))]
+    for row in shown:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         click.echo("  ".join(cells).rstrip())

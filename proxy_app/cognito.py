@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import (
     BotoCoreError,
@@ -26,7 +25,8 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
-from botocore.parsers import JSONParser, ResponseParserError, ResponseParserFactory
+from botocore.model import OperationModel
+from botocore.parsers import ResponseParserError
 
 from proxy_app.config import Config
 from proxy_app.failures import (
@@ -94,15 +94,29 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
+_SECRET_HASH = re.compile(r"secret ?hash", re.IGNORECASE)
+
+
 @contextmanager
-def cognito_errors() -> Iterator[None]:
-    """Turn boto3's exceptions into domain errors that carry Cognito's code."""
+def cognito_errors(*, callers_secret_hash: bool = False) -> Iterator[None]:
+    """Turn boto3's exceptions into domain errors that carry Cognito's code.
+
+    With `callers_secret_hash`, a SECRET_HASH Cognito cannot verify was made from a
+    username the caller gave (a refresh token with another user's name): the caller's
+    mistake, answered as a wrong credential, not logged as a configuration error.
+    """
     try:
         yield
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "Unknown")
         message = str(error.get("Message") or "")
+        if (
+            callers_secret_hash
+            and code == "NotAuthorizedException"
+            and _SECRET_HASH.search(message)
+        ):
+            raise CognitoRefused(code, "Incorrect username or password.") from None
         if code == "NotAuthorizedException" and _MISCONFIGURED.search(message):
             log.error(
                 "configuration error: Cognito refuses this service's app client; check "
@@ -159,50 +173,43 @@ def aws_client(service: str, **options: Any) -> Any:
     global _session
     with _session_lock:
         if _session is None:
-            core = botocore.session.get_session()
-            core.register_component("response_parser_factory", _StrictParserFactory())
-            _session = boto3.session.Session(botocore_session=core)
-        return _session.client(service, **options)  # type: ignore[call-overload]
+            _session = boto3.session.Session()
+        client = _session.client(service, **options)  # type: ignore[call-overload]
+    if client.meta.service_model.resolved_protocol == "json":
+        client.meta.events.register("before-parse", _refuse_unparsable_success)
+    return client
 
 
-class _StrictJSONParser(JSONParser):
-    """botocore's parser of JSON answers, refusing a success answer that is not a JSON object.
+def _refuse_unparsable_success(
+    operation_model: OperationModel, response_dict: dict[str, Any], **_: Any
+) -> None:
+    """Refuse a success answer whose body is not a JSON object (no body is an empty one).
 
     botocore would turn a 2xx body that is not JSON into {"message": body}, a success no
     caller can tell from a real one (a Cognito call that answers nothing, a DynamoDB
-    GetItem that finds no record), or let a UnicodeDecodeError escape. The body is parsed
-    once, here, where botocore parses it: a check before botocore's own parse would read
-    every answer twice. Error answers (3xx and above) keep botocore's leniency: they fail
-    either way.
+    GetItem that finds no record), or let a UnicodeDecodeError escape. botocore's public
+    `before-parse` event hands over the raw answer before its parser reads it; the
+    ResponseParserError raised here leaves the call unretried, as the parser's own would.
+    The body is then parsed again by botocore (about 6 us for a sign-in's 4 KB answer).
+    Error answers keep botocore's leniency: they fail either way.
     """
-
-    def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
-        # botocore's _do_parse calls this for a success answer; so would a modelled error
-        # shape or an event stream, which neither Cognito nor DynamoDB uses. A botocore
-        # that stopped calling it fails tests/test_unparsable_answers.py.
-        return self._parse_shape(shape, _json_object(raw_body))  # type: ignore[attr-defined]
-
-
-def _json_object(raw_body: bytes | None) -> dict[str, Any]:
-    """A success answer's body as a JSON object (none is an empty one), or ResponseParserError."""
-    if not raw_body:
-        return {}
+    # botocore's parsers read 301 and above as errors, the rest as a success; streamed
+    # bodies (neither Cognito nor DynamoDB has one) are not read here.
+    if (
+        response_dict["status_code"] >= 301
+        or operation_model.has_streaming_output
+        or operation_model.has_event_stream_output
+    ):
+        return
+    body = response_dict["body"]
+    if not body:
+        return
     try:
-        answer = json.loads(raw_body.decode("utf-8"))
+        answer = json.loads(body.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError included
         raise ResponseParserError("the answer is not JSON") from None
     if not isinstance(answer, dict):
         raise ResponseParserError("the answer is not a JSON object")
-    return answer
-
-
-class _StrictParserFactory(ResponseParserFactory):
-    """botocore's parser factory, with the strict parser for the "json" protocol."""
-
-    def create_parser(self, protocol_name: str) -> Any:
-        if protocol_name == "json":
-            return _StrictJSONParser(**self._defaults)  # type: ignore[attr-defined]
-        return super().create_parser(protocol_name)
 
 
 class CognitoGateway:
@@ -398,7 +405,8 @@ class CognitoGateway:
         parameters = {"REFRESH_TOKEN": refresh_token}
         if username is not None:
             parameters.update(self._auth_secret(username))
-        with cognito_errors():
+        # With a secret, SECRET_HASH is made from the username the caller gave.
+        with cognito_errors(callers_secret_hash=self.needs_secret_hash and username is not None):
             return dict(
                 self.client.initiate_auth(
                     ClientId=self.client_id,

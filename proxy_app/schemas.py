@@ -15,11 +15,14 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # these patterns, and ECMA-262 (its regex dialect) and Python would read \s differently.
 _CONTROLS = r"\x00-\x1f\x7f"
 _CONTROLS_BUT_LINES = r"\x00-\x08\x0b-\x1f\x7f"
+# C1 controls (CSI, OSC, ...) and the bidirectional controls that reorder the text after
+# them: an attribute value is shown to other people (an admin's terminal, a page).
+_C1_AND_BIDI = r"\x80-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _SPACES = (
     r"\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # Python's \s, less controls
 )
 _TEXT = re.compile(rf"^[^{_CONTROLS}]*$")
-_TEXT_LINES = re.compile(rf"^[^{_CONTROLS_BUT_LINES}]*$")
+_ATTRIBUTE_TEXT = re.compile(rf"^[^{_CONTROLS_BUT_LINES}{_C1_AND_BIDI}]*$")
 _NO_SPACE = re.compile(rf"^[^{_CONTROLS}{_SPACES}]+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9._=+/-]+$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_:.-]+$")
@@ -73,8 +76,13 @@ class FullMatch(validate.Regexp):
         return value
 
 
-def _no_control(allow_lines: bool = False) -> FullMatch:
-    return FullMatch(_TEXT_LINES if allow_lines else _TEXT, error=_CONTROL_ERROR)
+def _no_control() -> FullMatch:
+    return FullMatch(_TEXT, error=_CONTROL_ERROR)
+
+
+def _attribute_value() -> FullMatch:
+    """An attribute's value: lines, but no other control character (C1 and bidi too)."""
+    return FullMatch(_ATTRIBUTE_TEXT, error=_CONTROL_ERROR)
 
 
 def _text(
@@ -85,7 +93,6 @@ def _text(
     credential: bool = False,
     pattern: re.Pattern[str] | None = None,
     pattern_error: str = "Has characters that are not allowed.",
-    allow_lines: bool = False,
     description: str = "",
     names: str | None = None,
     example: str | None = None,
@@ -97,7 +104,7 @@ def _text(
     """
     validators: list[Any] = [validate.Length(min=min_length, max=max_length)]
     if pattern is None:
-        validators.append(_no_control(allow_lines))
+        validators.append(_no_control())
     else:
         validators.append(FullMatch(pattern, error=pattern_error))
     metadata: dict[str, Any] = {
@@ -177,7 +184,7 @@ class SignUpRequest(RequestSchema):
     password = _password("The new user's password; the pool's policy applies.")
     attributes = fields.Dict(
         keys=Text(validate=[validate.Length(min=1, max=MAX_ATTRIBUTE_NAME)]),
-        values=Text(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE), _no_control(True)]),
+        values=Text(validate=[validate.Length(max=MAX_ATTRIBUTE_VALUE), _attribute_value()]),
         validate=validate.Length(max=MAX_ATTRIBUTES),
         load_default=dict,
         metadata={
@@ -288,6 +295,14 @@ class ChallengeRequest(RequestSchema):
         if not data.get("responses") and data.get("challengeName") != "MFA_SETUP":
             raise ValidationError("Missing data for required field.", "responses")
 
+    @validates_schema
+    def _attribute_answers(self, data: dict[str, Any], **_: Any) -> None:
+        # Answers are passwords and codes too, which keep every character but controls;
+        # an attribute's value is refused what attribute values are refused elsewhere.
+        for name, value in data.get("responses", {}).items():
+            if name.startswith("userAttributes.") and not _ATTRIBUTE_TEXT.fullmatch(value):
+                raise ValidationError({name: {"value": [_CONTROL_ERROR]}}, "responses")
+
 
 class RefreshRequest(RequestSchema):
     refreshToken = _text(
@@ -319,7 +334,11 @@ class UpdateAttributeRequest(TokenRequest):
         example="name",
     )
     attributeValue = _text(
-        MAX_ATTRIBUTE_VALUE, allow_lines=True, description="Its new value.", example="Ada Lovelace"
+        MAX_ATTRIBUTE_VALUE,
+        pattern=_ATTRIBUTE_TEXT,
+        pattern_error=_CONTROL_ERROR,
+        description="Its new value.",
+        example="Ada Lovelace",
     )
 
 

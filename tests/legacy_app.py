@@ -3,7 +3,8 @@
 It answers the contract README.md documents: POST `{username, password}` -> 200
 `{attributes}` / 401 / 404; POST `{username}` -> 200 `{attributes}` / 404; a user's
 `members` join `attributes` at the answer's top level (`username`, `disabled`). A test
-can make it misbehave (a status, a delay, garbage, a redirect) and read what it received.
+can make it misbehave (a status, a delay, garbage, a redirect, headers or a body sent a
+little at a time) and read what it received.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class LegacyApp:
     answer: bytes | None = None  # answer these bytes (200) to everything
     delay: float = 0.0  # before the headers
     trickle: float = 0.0  # between bytes of the body
+    dribble: float = 0.0  # between header lines (40 of them, before the real ones)
     headers: dict[str, str] = field(default_factory=dict)
     url: str = ""
     case_insensitive: bool = False  # find `ada` when asked for `ADA`, as many apps do
@@ -86,6 +88,12 @@ def _handler(app: LegacyApp) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, status: int, body: bytes) -> None:
             self.send_response(status)
+            if app.dribble:
+                # Each line well within a socket timeout; all of them far beyond it.
+                for number in range(40):
+                    self.flush_headers()
+                    time.sleep(app.dribble)
+                    self.send_header(f"X-Dribble-{number}", "x")
             for name, value in app.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Type", "application/json")

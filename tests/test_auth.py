@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -434,3 +435,64 @@ class TestRefresh:
             json={"refreshToken": signed_in["refreshToken"], "username": "someone-else"},
         )
         problem(response, 401, "NotAuthorized")
+
+    def test_a_wrong_username_on_refresh_with_a_client_secret_is_401_not_a_configuration_error(
+        self,
+        make_app: Any,
+        make_user: Any,
+        secret_pool: Pool,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        # SECRET_HASH is made from the username given. moto answers a hash that does not
+        # match with the hash itself as its message; Cognito, as it answers a wrong secret.
+        cognito_says = f"Unable to verify secret hash for client {secret_pool.client_id}"
+        user = make_user(secret_pool)
+        app = make_app(secret_pool)
+        client = app.test_client()
+        signed_in = client.post(
+            "/admin/signin", json={"username": user.username, "password": user.password}
+        ).json
+        bad_token = client.post(
+            "/admin/refresh", json={"refreshToken": "not-a-real-token", "username": user.username}
+        )
+        wrong_username = stubbed_error(
+            app,
+            "initiate_auth",
+            "NotAuthorizedException",
+            "/admin/refresh",
+            {"refreshToken": signed_in["refreshToken"], "username": "someone-else"},
+            cognito_says,
+        )
+        body = problem(wrong_username, 401, "NotAuthorized")
+        expected = problem(bad_token, 401, "NotAuthorized")
+        assert {**body, "requestId": None} == {**expected, "requestId": None}
+        assert "configuration error" not in caplog.text  # not the operator's error
+
+        # A wrong COGNITO_APP_CLIENT_SECRET stays the operator's error on the other routes,
+        # and so does a secret Cognito wants but the service lacks, on this one.
+        caplog.clear()
+        caplog.set_level(logging.ERROR, logger="proxy_app")
+        sign_in = stubbed_error(
+            app,
+            "admin_initiate_auth",
+            "NotAuthorizedException",
+            "/admin/signin",
+            {"username": user.username, "password": user.password},
+            cognito_says,
+        )
+        problem(sign_in, 500, "InternalError")
+        no_secret = stubbed_error(
+            make_app(secret_pool, app_client_secret=None),
+            "initiate_auth",
+            "NotAuthorizedException",
+            "/admin/refresh",
+            {"refreshToken": signed_in["refreshToken"], "username": user.username},
+            f"Client {secret_pool.client_id} is configured for secret but secret was not received",
+        )
+        problem(no_secret, 500, "InternalError")
+        misconfigured = [
+            r
+            for r in caplog.records
+            if getattr(r, "cognitoError", None) == "AppClientMisconfigured"
+        ]
+        assert [r.levelname for r in misconfigured] == ["ERROR", "ERROR"]

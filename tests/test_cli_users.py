@@ -313,6 +313,40 @@ def test_show_json_shape(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
     assert answer["attributes"]["sub"]
 
 
+ESCAPES = "Ada\x1b]0;pwned\x07 \u202eevil\x9b2J\x7f\u2066"
+ESCAPES_SHOWN = "Ada\\x1b]0;pwned\\x07 \\u202eevil\\x9b2J\\x7f\\u2066"
+UNPRINTABLE = ("\x1b", "\x07", "\x9b", "\x7f", "\u202e", "\u2066")
+
+
+def test_show_prints_terminal_escapes_in_attribute_values_as_text_never_as_escapes(
+    app: Flask, cognito: Any, fresh_pool: Pool
+) -> None:
+    username = add_user(cognito, fresh_pool, email="ada@example.com", given_name=ESCAPES)
+    cognito.create_group(UserPoolId=fresh_pool.id, GroupName="staff", Description=ESCAPES)
+    cognito.admin_add_user_to_group(UserPoolId=fresh_pool.id, Username=username, GroupName="staff")
+    cognito.admin_update_user_attributes(
+        UserPoolId=fresh_pool.id,
+        Username=username,
+        UserAttributes=[{"Name": "email", "Value": "ada\x1b[2J@example.com"}],
+    )
+    shown = succeeds(app, "show", username).stdout
+    values = {line[:15].strip(): line[15:] for line in shown.splitlines()}
+    assert values["given_name"] == ESCAPES_SHOWN
+    listed = succeeds(app, "list").stdout
+    assert "ada\\x1b[2J@example.com" in listed
+    groups = succeeds(app, "groups", "list").stdout
+    assert ESCAPES_SHOWN in groups
+    for output in (shown, listed, groups):
+        assert not any(character in output for character in UNPRINTABLE), output
+    # JSON stays exact: the same value once parsed, with every such character escaped.
+    as_text = succeeds(app, "show", username, "--json").stdout
+    assert not any(character in as_text for character in UNPRINTABLE)
+    assert json.loads(as_text)["attributes"]["given_name"] == ESCAPES
+    assert json.loads(succeeds(app, "groups", "list", "--json").stdout)["groups"] == [
+        {"name": "staff", "description": ESCAPES, "precedence": None}
+    ]
+
+
 def test_show_an_unknown_user_is_one_line(app: Flask) -> None:
     assert fails(app, "show", "nobody@example.com") == "Error: no user named nobody@example.com"
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import botocore
 import botocore.session
 import pytest
@@ -49,9 +51,10 @@ TRIGGER_PARAMS = {
     "LegacyAuthUrlSsmParameter": LEGACY_URL_SSM,
     "LegacyEmailsVerifiedParameter": "true",
 }
-# The legacy migration's libraries take most of it (SQLAlchemy's compiled extensions
-# 7.8 MiB, psycopg's libpq 3.9 MiB); boto3 bundled by mistake would add ~17 MiB.
-MAX_ZIP_MIB = 24
+# 40.3 MiB measured: the pinned boto3 and botocore with their requirements 17.5 MiB
+# (botocore's service models, gzipped already, 14.8 MiB), the legacy migration's libraries
+# most of the rest (SQLAlchemy's compiled extensions 7.8 MiB, psycopg's libpq 3.9 MiB).
+MAX_ZIP_MIB = 42
 ELF_MACHINE_AARCH64 = 183
 PYC_CHECKED_HASH = 0b11
 
@@ -162,9 +165,42 @@ class TestZip:
             "passlib",
             "bcrypt",
             "argon2",
+            "boto3",
+            "botocore",
         ):
             assert f"{requirement}/__init__.py" in names, requirement
         assert "triggers.py" in names
+
+    @pytest.mark.parametrize("sdk", [boto3, botocore], ids=["boto3", "botocore"])
+    def test_ships_the_sdk_the_tests_ran_against(self, package: Package, sdk: Any) -> None:
+        """The function runs the pinned boto3 and botocore, not the runtime's own copies.
+
+        Lambda puts the zip ahead of the runtime's libraries, so what the zip holds is what
+        runs; the tests ran against the copy installed here, pinned in requirements.txt.
+        """
+        name = sdk.__name__
+        assert f"{name}/__init__.py" in package.names, f"{name} is not in the zip (noDeploy?)"
+        shipped = _version_in(package.zip.read(f"{name}/__init__.py").decode())
+        assert shipped == _pinned(name) == sdk.__version__, (shipped, _pinned(name))
+
+    def test_its_sdk_makes_the_app_s_clients_from_the_zip_alone(
+        self, package: Package, tools: DeployTools, tmp_path: Any
+    ) -> None:
+        """boto3's own requirements (s3transfer, jmespath, dateutil, urllib3) came along."""
+        package.zip.extractall(tmp_path)
+        check = subprocess.run(
+            [str(tools.python312), "-I", "-S", "-c", _MAKE_CLIENTS, str(tmp_path)],
+            env=no_aws_environment(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
+        assert json.loads(check.stdout) == {
+            "boto3": str(tmp_path / "boto3" / "__init__.py"),
+            "botocore": _pinned("botocore"),
+        }
 
     def test_holds_the_demo_page_and_swagger_ui(self, package: Package) -> None:
         """DEMO_PAGE=true works inside Lambda: templates, CSS, JS and Swagger UI's files."""
@@ -181,7 +217,7 @@ class TestZip:
         served = {dist + name for name in SWAGGER_UI_FILES} | {dist + "VERSION"}
         assert served <= names
 
-    def test_holds_no_tests_tools_sdk_or_local_state(self, package: Package) -> None:
+    def test_holds_no_tests_tools_or_local_state(self, package: Package) -> None:
         forbidden = (
             "tests/",
             "bench/",
@@ -196,9 +232,6 @@ class TestZip:
             ".venv",
             ".serverless/",
             ".git",
-            "boto3/",
-            "botocore/",
-            "s3transfer/",
             "conftest",
             # The local emulator (moto behind local_cognito) is for local mode only.
             "local_cognito/",
@@ -207,7 +240,7 @@ class TestZip:
         assert found == []
         assert "proxy_app/local.py" in package.names  # its lazy import never runs in Lambda
         top_level = {name.split("/")[0] for name in package.names}
-        assert not any(name.startswith(("moto-", "pytest-", "boto3-")) for name in top_level)
+        assert not any(name.startswith(("moto-", "pytest-")) for name in top_level)
 
     def test_is_small_and_reports_its_size(
         self, package: Package, capsys: pytest.CaptureFixture[str]
@@ -259,6 +292,32 @@ class TestZip:
             assert f"{folder}/__pycache__/{file[:-3]}.cpython-312.pyc" in names, module
         for module in ("wsgi", "triggers"):
             assert f"__pycache__/{module}.cpython-312.pyc" in names, module
+
+
+def _version_in(source: str) -> str:
+    """The `__version__ = "..."` a package's __init__.py sets."""
+    found = re.search(r"""^__version__ = ['"]([^'"]+)['"]""", source, re.MULTILINE)
+    assert found, "no __version__"
+    return found.group(1)
+
+
+def _pinned(name: str) -> str:
+    """The version requirements.txt pins for `name`."""
+    text = (ROOT / "requirements.txt").read_text()
+    found = re.search(rf"^{re.escape(name)}==(\S+)$", text, re.MULTILINE | re.IGNORECASE)
+    assert found, f"{name} is not pinned in requirements.txt"
+    return found.group(1)
+
+
+# Run with -I -S: no site-packages, only the standard library and the unzipped package.
+_MAKE_CLIENTS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import boto3, botocore
+for service in ("cognito-idp", "dynamodb"):
+    boto3.session.Session().client(service, region_name="us-east-1")
+print(json.dumps({"boto3": boto3.__file__, "botocore": botocore.__version__}))
+"""
 
 
 _CHECK_PYC_HASHES = """

@@ -216,3 +216,49 @@ def test_json_body_with_charset_and_problem_type_is_accepted(client: FlaskClient
         content_type="application/json; charset=utf-8",
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "character",
+    ["\u009b", "\u0085", "\u0080", "\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f"],
+    ids=["CSI", "NEL", "PAD", "RLO", "LRE", "LRI", "PDI", "LRM", "RLM"],
+)
+def test_attribute_values_with_c1_or_bidi_controls_are_refused_like_other_controls(
+    client: FlaskClient, character: str
+) -> None:
+    value = f"Ada{character}31m Lovelace"
+    refused = ["Must not contain control characters."]
+    signup = client.post(
+        "/signup", json={"username": "ada", "password": PASSWORD, "attributes": {"name": value}}
+    )
+    assert problem(signup, 400, "ValidationFailed")["errors"] == {"attributes.name.value": refused}
+    update = client.post(
+        "/admin/user/attribute",
+        json={"idToken": TOKEN, "attributeName": "name", "attributeValue": value},
+    )
+    assert problem(update, 400, "ValidationFailed")["errors"] == {"attributeValue": refused}
+    challenge = client.post(
+        "/admin/challenge",
+        json={
+            "username": "ada",
+            "challengeName": "NEW_PASSWORD_REQUIRED",
+            "session": "s" * 20,
+            "responses": {"NEW_PASSWORD": PASSWORD, "userAttributes.name": value},
+        },
+    )
+    assert problem(challenge, 400, "ValidationFailed")["errors"] == {
+        "responses.userAttributes.name.value": refused
+    }
+
+
+def test_attribute_values_keep_lines_and_every_other_character() -> None:
+    from proxy_app.schemas import SignUpRequest, UpdateAttributeRequest
+
+    # An address has lines; names have accents, other scripts and joined emoji (U+200D).
+    value = "1 Rue de l'Église\n75001 Paris\tFrance, زهرة, 👩\u200d💻"
+    loaded = SignUpRequest().load(
+        {"username": "ada", "password": PASSWORD, "attributes": {"address": value}}
+    )
+    assert loaded["attributes"] == {"address": value}
+    update = {"idToken": TOKEN, "attributeName": "address", "attributeValue": value}
+    assert UpdateAttributeRequest().load(update)["attributeValue"] == value

@@ -129,10 +129,13 @@ def test_a_failing_legacy_app_is_unavailable(app: LegacyApp, status: int) -> Non
 def test_an_unexpected_status_is_refused_and_logged(
     app: LegacyApp, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     app.status = status
     with pytest.raises(LegacyRefused):
         source_for(app.url).authenticate("ada", PASSWORD)
     assert "unexpected status" in caplog.text
+    # Not the request's body, which holds the password, nor the answer's.
+    assert PASSWORD not in caplog.text and '"username"' not in caplog.text
 
 
 def test_a_401_to_a_lookup_without_password_is_refused(app: LegacyApp) -> None:
@@ -249,6 +252,16 @@ def test_a_trickling_answer_is_cut_at_the_deadline(app: LegacyApp) -> None:
     with pytest.raises(LegacyUnavailable):
         source_for(app.url).authenticate("ada", PASSWORD)
     assert time.monotonic() - started < 2 * TIMEOUT + 0.5
+
+
+def test_a_header_dribbled_slowly_cannot_hold_a_sign_in_past_the_timeout(
+    app: LegacyApp,
+) -> None:
+    app.dribble = 0.2  # 40 header lines: 8 s, each line well within the socket timeout
+    started = time.monotonic()
+    with pytest.raises(LegacyUnavailable):
+        source_for(app.url).authenticate("ada", PASSWORD)
+    assert time.monotonic() - started < TIMEOUT + 1.5
 
 
 def test_a_closed_port_is_unavailable() -> None:

@@ -11,7 +11,7 @@ from legacy_hashes import MAKERS, bcrypt_hash, md5_crypt_hash, phpass_hash
 from legacy_support import LIBPASS_DUMMY, count_dummy_verifications, spy_verifications
 from passlib.context import CryptContext
 
-from proxy_app.legacy.passwords import PasswordHashes, hash_prefix, usable_hash
+from proxy_app.legacy.passwords import PasswordHashes, scheme_marker, usable_hash
 
 PASSWORD = "correct horse battery staple ✓"
 
@@ -67,7 +67,7 @@ def test_bcrypt_ignores_bytes_after_the_72nd_as_legacy_bcrypt_did(hashes: Passwo
         ("$wp$2y$10$3m4HkuMDVHKJpmvYgG1MWeAEhbd2uNs7NKCLBNWNKOg7kLRrQlMOy", "$wp$"),  # WP 6.8
         ("{CRYPT}$1$abc$def", "{CRYPT}"),
         ("sha1$salt$9bc34549d565d9505b287de0cd20ac77be1d3f2c", "sha1$"),  # old Django
-        ("hunter2", "(none)"),  # a plaintext store: nothing of it may be logged
+        ("hunter2", "unknown"),  # a plaintext store: nothing of it may be logged
     ],
 )
 def test_an_unknown_scheme_answers_like_a_wrong_password_and_logs_its_prefix_only(
@@ -82,7 +82,7 @@ def test_an_unknown_scheme_answers_like_a_wrong_password_and_logs_its_prefix_onl
     assert dummy_calls == [None]
     (record,) = [r for r in caplog.records if r.getMessage() == "unknown hash scheme"]
     assert record.schemePrefix == prefix  # type: ignore[attr-defined]
-    body = stored[len(prefix) :] if prefix != "(none)" else stored
+    body = stored[len(prefix) :] if prefix != "unknown" else stored
     assert body not in caplog.text
     assert "hunter2" not in caplog.text
 
@@ -96,11 +96,25 @@ def test_a_malformed_hash_of_a_known_scheme_is_a_wrong_password(
     assert "tooshort" not in caplog.text
 
 
-def test_hash_prefix_never_returns_more_than_the_marker() -> None:
+def test_scheme_marker_never_returns_more_than_the_marker() -> None:
     made = MAKERS["sha512_crypt"](PASSWORD)
-    assert hash_prefix(made) == "$6$"
-    assert hash_prefix("password$") == "(none)"
-    assert hash_prefix("") == "(none)"
+    assert scheme_marker(made) == "$6$"
+    assert scheme_marker("{ssha}c2FsdGVk") == "{SSHA}"
+    assert scheme_marker("password$") == "unknown"
+    assert scheme_marker("") == "unknown"
+
+
+@pytest.mark.parametrize("stored", ["{Hunter2pass}", "summer2024$secret$x"])
+def test_a_plaintext_password_shaped_like_a_scheme_prefix_is_never_logged(
+    hashes: PasswordHashes, caplog: pytest.LogCaptureFixture, stored: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert hashes.verify("anything", stored) is False
+    (record,) = [r for r in caplog.records if r.getMessage() == "unknown hash scheme"]
+    assert record.schemePrefix == "unknown"  # type: ignore[attr-defined]
+    logged = caplog.text + repr([r.__dict__ for r in caplog.records])
+    for part in ("Hunter", "{H", "summer", "secret"):
+        assert part not in logged
 
 
 def test_the_test_hashes_are_not_made_by_libpass() -> None:

@@ -81,6 +81,7 @@ CANARIES: dict[str, str] = {
     "signed_out_access_tokens_are_revoked": (
         "test_moto_still_answers_a_signed_out_access_token_with_the_token_itself"
     ),
+    "users_delete_themselves": "test_moto_still_lacks_delete_user",
     "attribute_verification_code": "test_moto_still_lacks_attribute_verification",
     "verify_user_attribute": "test_moto_still_lacks_attribute_verification",
     "revoke_token": "test_moto_still_lacks_revoke_token",
@@ -548,3 +549,9 @@ def test_moto_still_answers_a_signed_out_access_token_with_the_token_itself(
         bare.global_sign_out(AccessToken=tokens["AccessToken"])
     error = refused.value.response["Error"]
     assert (error["Code"], error["Message"]) == ("NotAuthorizedException", tokens["AccessToken"])
+
+
+def test_moto_still_lacks_delete_user(bare: Any) -> None:
+    # moto answers an action it does not implement with HTTP 500.
+    with pytest.raises(ClientError):
+        bare.delete_user(AccessToken="any")

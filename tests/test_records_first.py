@@ -95,6 +95,20 @@ class TestWhenTheTableRefusesTheWrite:
         refreshed = client.post("/admin/refresh", json={"refreshToken": tokens["refreshToken"]})
         assert refreshed.status_code == 200, refreshed.json
 
+    def test_the_commands_record_first_too(
+        self, app: Flask, user: User, cognito: Any, refused_writes: list[str]
+    ) -> None:
+        client = app.test_client()
+        tokens = sign_in(client, user)
+        runner = app.test_cli_runner()
+        for command in (["sign-out", user.username], ["delete", "--yes", user.username]):
+            result = runner.invoke(args=["users", *command])
+            assert result.exit_code != 0, result.output
+            assert "Traceback" not in result.output
+        assert refused_writes == ["PutItem", "PutItem"]
+        assert _exists(cognito, user)
+        assert client.get("/user", json={"accessToken": tokens["accessToken"]}).status_code == 200
+
 
 def _item(records: Records, key: str) -> dict[str, Any]:
     answer = records.client.get_item(

@@ -239,7 +239,9 @@ class TestItem4WriteRoutesNeedTheSelfServiceScope:
     def test_the_self_service_scope_may(
         self, client: FlaskClient, cognito: Any, user: User
     ) -> None:
-        token = self._token(user, cognito, "openid aws.cognito.signin.user.admin")
+        # A real access token (it carries the self-service scope): the route acts through
+        # Cognito with the token itself, and Cognito knows only the tokens it issued.
+        token = sign_in(client, user)["accessToken"]
         response = client.post(
             "/admin/user/attribute",
             json={"accessToken": token, "attributeName": "name", "attributeValue": "Ada"},

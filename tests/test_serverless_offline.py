@@ -102,6 +102,8 @@ def api(
         "--param", f"CognitoUserPoolIdParameter={offline_pool.id}",
         "--param", f"CognitoAppClientIdParameter={offline_pool.client_id}",
         "--param", "CognitoAutoconfirmUserParameter=false",
+        # No CloudFormation here: the service's table would be an unresolved `Ref`.
+        "--param", "TokenRevocationParameter=false",
         "--host", "127.0.0.1",
         "--httpPort", str(http_port),
         "--lambdaPort", str(lambda_port),

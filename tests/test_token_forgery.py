@@ -126,11 +126,25 @@ class TestControls:
         assert response.status_code in (200, 204), response.json
         self._assert_acted(cognito, route, victim)
 
+    def test_real_access_token_is_accepted(
+        self, client: FlaskClient, cognito: Any, route: str, victim: Victim
+    ) -> None:
+        token = _signed_in(cognito, victim.user.pool, victim.user.username)["access"]
+        response = _send(client, route, token, "access", victim)
+        assert response.status_code in (200, 204), response.json
+        self._assert_acted(cognito, route, victim)
+
     @pytest.mark.parametrize("use", ["id", "access"])
     def test_minted_token_with_moto_key_is_accepted(
         self, client: FlaskClient, cognito: Any, route: str, victim: Victim, use: str
     ) -> None:
         response = _send(client, route, mint(victim.claims(use)), use, victim)
+        if use == "access" and route != "token_valid":
+            # It passes every local check; the route then acts through Cognito with the
+            # token itself, and Cognito refuses an access token it never issued.
+            assert problem(response, 401, "InvalidToken")["reason"] == "revoked"
+            _assert_untouched(cognito, victim)
+            return
         assert response.status_code in (200, 204), response.json
         self._assert_acted(cognito, route, victim)
 

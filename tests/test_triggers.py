@@ -127,6 +127,36 @@ def test_an_authentication_event_without_a_password_is_denied(
         triggers.handler(malformed, None)
 
 
+@pytest.mark.parametrize(
+    "name", ["user-migration-authentication", "user-migration-forgot-password"]
+)
+@pytest.mark.parametrize("member", ["request", "response"])
+@pytest.mark.parametrize("malformed", [["password"], [], "password", "", None, 5], ids=repr)
+def test_an_event_whose_request_or_response_is_not_an_object_is_denied_as_malformed(
+    sql_env: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    member: str,
+    malformed: Any,
+) -> None:
+    with pytest.raises(triggers.MigrationDenied, match=triggers.DENIED):
+        triggers.handler(event(name, **{member: malformed}), None)
+    (record,) = [r for r in caplog.records if r.getMessage() == "malformed migration event"]
+    assert record.levelname == "ERROR"
+    assert "user migrated" not in caplog.text
+    assert PASSWORD not in caplog.text
+
+
+def test_an_event_without_a_request_or_response_is_denied_as_malformed(
+    sql_env: pytest.MonkeyPatch,
+) -> None:
+    for member in ("request", "response"):
+        sample = event("user-migration-forgot-password")
+        del sample[member]
+        with pytest.raises(triggers.MigrationDenied, match=triggers.DENIED):
+            triggers.handler(sample, None)
+
+
 def test_other_triggers_pass_through_untouched_with_nothing_configured(
     lambda_env: pytest.MonkeyPatch,
 ) -> None:

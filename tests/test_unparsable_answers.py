@@ -3,8 +3,8 @@
 botocore reads such a body as {"message": body} (or lets a UnicodeDecodeError escape); an
 operation that answers nothing (ConfirmSignUp), or a GetItem that finds no record (the
 revocation check), would then pass. The answers here are canned at botocore's
-`before-send`, in place of the network: signing, botocore's parser (ours, for the JSON
-protocol) and the retry logic all run as in production. tests/test_failing_backend.py
+`before-send`, in place of the network: signing, our check at botocore's `before-parse`,
+botocore's parser and the retry logic all run as in production. tests/test_failing_backend.py
 shows the same over HTTP, with a server that answers bytes that are not UTF-8.
 """
 
@@ -17,6 +17,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from conftest import Pool, User, problem, sign_in
 from flask import Flask
+
+from proxy_app.cognito import aws_client
 
 NOT_JSON_OBJECTS = {
     "array": b"[]",
@@ -100,3 +102,12 @@ def test_the_revocation_table_answering_nonsense_refuses_rather_than_passes(
     answer_every_call(app.extensions["records"].client, body)
     response = client.get("/token/valid", json={"idToken": tokens["idToken"]})
     problem(response, 503, "UpstreamUnavailable")
+
+
+@pytest.mark.parametrize("service", ["cognito-idp", "dynamodb"])
+def test_the_services_the_app_calls_answer_json_so_the_check_applies(service: str) -> None:
+    # aws_client attaches the check (botocore's before-parse event) to clients of the
+    # "json" protocol only; a botocore that moved either service to another protocol
+    # would leave it off, so such an upgrade stops here.
+    client = aws_client(service, region_name="us-east-1")
+    assert client.meta.service_model.resolved_protocol == "json"

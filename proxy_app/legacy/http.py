@@ -14,13 +14,16 @@ than 64 KiB) raises LegacyBroken; an unexpected 4xx, LegacyRefused.
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import logging
+import socket
 import ssl
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from proxy_app.config import Config
@@ -46,6 +49,113 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Deadline:
+    """The one moment by which the whole exchange must be over."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """The seconds left; past the deadline, TimeoutError."""
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the legacy app's answer took too long")
+        return left
+
+
+class _Request(urllib.request.Request):
+    """A request that carries its exchange's deadline to the connection."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's bytes, each wait given only what is left of the deadline.
+
+    A socket timeout alone bounds each wait: a server sending a header line, or a byte,
+    just within it would hold the exchange as long as it likes.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._sock = sock
+        # The socket's own file, which keeps its descriptor open after http.client
+        # closes the connection, until the answer has been read.
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        self._sock.settimeout(self._deadline.remaining())
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _response_class(deadline: _Deadline) -> type[http.client.HTTPResponse]:
+    class _Response(http.client.HTTPResponse):
+        """An answer whose status line, headers and body are all read by the deadline."""
+
+        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+            super().__init__(sock, *args, **kwargs)
+            self.fp.close()
+            self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+
+    return _Response
+
+
+class _HttpConnection(http.client.HTTPConnection):
+    """Connect, send and read within one deadline, shared by every step."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        self.response_class = _response_class(deadline)
+        # http.client's hook for opening the socket: the TCP connection gets the time
+        # left, and the TLS handshake (bounded as a whole by the socket's timeout) what
+        # is left after it.
+        self._create_connection = self._connect_within_deadline
+
+    def _connect_within_deadline(
+        self, address: tuple[str, int], timeout: float | None, source: Any = None
+    ) -> socket.socket:
+        sock = socket.create_connection(address, self._deadline.remaining(), source)
+        sock.settimeout(self._deadline.remaining())
+        return sock
+
+    def send(self, data: Any) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self._deadline.remaining())
+        super().send(data)
+
+
+class _HttpsConnection(_HttpConnection, http.client.HTTPSConnection):
+    """The same, over TLS."""
+
+
+class _HttpHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        assert isinstance(req, _Request)
+        return self.do_open(partial(_HttpConnection, deadline=req.deadline), req)
+
+
+class _HttpsHandler(urllib.request.HTTPSHandler):
+    def __init__(self, tls: ssl.SSLContext) -> None:
+        super().__init__(context=tls)
+        self._tls = tls
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        assert isinstance(req, _Request)
+        connection = partial(_HttpsConnection, deadline=req.deadline)
+        return self.do_open(connection, req, context=self._tls)
+
+
 class HttpSource:
     """Users checked by the legacy app itself, over verified TLS."""
 
@@ -58,7 +168,7 @@ class HttpSource:
         # Certificates and host names are checked against the system's trust store.
         tls = ssl.create_default_context()
         self._opener = urllib.request.build_opener(
-            _NoRedirects(), urllib.request.HTTPSHandler(context=tls)
+            _NoRedirects(), _HttpHandler(), _HttpsHandler(tls)
         )
 
     def authenticate(self, username: str, password: str) -> LegacyUser | None:
@@ -120,15 +230,19 @@ class HttpSource:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        request = urllib.request.Request(  # noqa: S310 (the URL is validated as http(s))
-            self._url, data=json.dumps(body).encode(), headers=headers, method="POST"
+        # One deadline for the whole exchange: connecting, sending, the status line, the
+        # headers and the body; a server that dribbles any of them cannot hold a sign-in.
+        deadline = _Deadline(self._timeout)
+        request = _Request(
+            self._url,
+            data=json.dumps(body).encode(),
+            headers=headers,
+            method="POST",
+            deadline=deadline,
         )
-        # The socket timeout bounds connecting and every wait for bytes; the deadline
-        # bounds the whole answer, so a trickling server cannot hold a sign-in.
-        deadline = time.monotonic() + self._timeout
         try:
             with self._opener.open(request, timeout=self._timeout) as response:
-                return response.status, _read(response, deadline)
+                return response.status, _read(response)
         except urllib.error.HTTPError as exc:
             exc.close()
             return exc.code, b""
@@ -142,12 +256,10 @@ class HttpSource:
             raise LegacyUnavailable("the legacy app is unreachable") from None
 
 
-def _read(response: Any, deadline: float) -> bytes:
+def _read(response: Any) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the legacy app's answer took too long")
         chunk = response.read1(16 * 1024)
         if not chunk:
             return b"".join(chunks)

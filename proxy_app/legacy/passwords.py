@@ -9,7 +9,6 @@ unknown user then costs what a known one of the store's usual scheme and cost do
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from typing import TypeGuard
 
@@ -46,11 +45,71 @@ SCHEMES = (
 # silently ignored the rest, while the bcrypt package (5.x) refuses longer input.
 _BCRYPT_LIMITED = frozenset({"bcrypt", "django_bcrypt"})
 _BCRYPT_MAX_BYTES = 72
-# Scheme markers: `$S$`, `$wp$`; `{SSHA}`; Django's `name$...$...`. Anything else may be a
-# plaintext password in a careless store, so it is never logged.
-_PREFIX = re.compile(
-    r"^(?:(?P<marker>\$[A-Za-z0-9]{1,8}\$|\{[A-Za-z0-9.-]{1,16}\})|(?P<name>[a-z0-9_]{2,24}\$)[^$]*\$)"
+# The scheme markers a hash of no known scheme may be logged by: common ones libpass does
+# not verify (Drupal 7, WordPress 6.8, yescrypt, Django's and Werkzeug's others, LDAP's),
+# and those of schemes it does, for a hash it cannot identify. Nothing else of a hash is
+# ever logged: in a careless store, `{Hunter2pass}` or `summer2024$secret$x` may be a
+# plaintext password that only looks like a scheme.
+SCHEME_MARKERS = (
+    "$S$",
+    "$wp$",
+    "$y$",
+    "$gy$",
+    "$7$",
+    "$2a$",
+    "$2b$",
+    "$2x$",
+    "$2y$",
+    "$1$",
+    "$5$",
+    "$6$",
+    "$P$",
+    "$H$",
+    "$apr1$",
+    "$md5$",
+    "$sha1$",
+    "$argon2i$",
+    "$argon2d$",
+    "$argon2id$",
+    "$scrypt$",
+    "$pbkdf2$",
+    "$pbkdf2-sha1$",
+    "$pbkdf2-sha256$",
+    "$pbkdf2-sha512$",
+    "$bcrypt-sha256$",
+    "{SHA}",
+    "{SSHA}",
+    "{SHA256}",
+    "{SSHA256}",
+    "{SHA512}",
+    "{SSHA512}",
+    "{MD5}",
+    "{SMD5}",
+    "{CRYPT}",
+    "{BLF-CRYPT}",
+    "{SHA256-CRYPT}",
+    "{SHA512-CRYPT}",
+    "{PBKDF2}",
+    "{ARGON2ID}",
+    "{PLAIN}",
+    "{CLEARTEXT}",
+    "md5$",
+    "sha1$",
+    "unsalted_md5$",
+    "unsalted_sha1$",
+    "crypt$",
+    "scrypt$",
+    "argon2$",
+    "bcrypt$",
+    "bcrypt_sha256$",
+    "pbkdf2_sha1$",
+    "pbkdf2_sha256$",
+    "pbkdf2:sha1:",
+    "pbkdf2:sha256:",
+    "pbkdf2:sha512:",
+    "scrypt:",
 )
+UNKNOWN_MARKER = "unknown"
 
 
 class PasswordHashes:
@@ -72,7 +131,7 @@ class PasswordHashes:
         """True if the password matches the hash; False otherwise, at a comparable cost."""
         scheme = self.scheme(password_hash)
         if scheme is None:
-            log.warning("unknown hash scheme", extra={"schemePrefix": hash_prefix(password_hash)})
+            log.warning("unknown hash scheme", extra={"schemePrefix": scheme_marker(password_hash)})
             self.dummy_verify(password)
             return False
         try:
@@ -138,12 +197,18 @@ def usable_hash(password_hash: str | None) -> TypeGuard[str]:
     return password_hash not in (None, "", "*") and not password_hash.startswith("!")
 
 
-def hash_prefix(password_hash: str) -> str:
-    """The scheme marker at the start of a hash (`$S$`, `{SSHA}`), never the hash itself."""
-    match = _PREFIX.match(password_hash)
-    if match is None:
-        return "(none)"
-    return match.group("marker") or match.group("name")
+def scheme_marker(password_hash: str) -> str:
+    """The known scheme marker a hash starts with (`$S$`, `{SHA}`), else `unknown`.
+
+    Only a marker of SCHEME_MARKERS, as written there, is ever returned: never a part of
+    the hash itself.
+    """
+    for marker in SCHEME_MARKERS:
+        # LDAP's markers are case-insensitive (`{sha}` is seen as often as `{SHA}`).
+        start = password_hash[: len(marker)]
+        if start == marker or (marker.startswith("{") and start.upper() == marker):
+            return marker
+    return UNKNOWN_MARKER
 
 
 def _secret(scheme: str, password: str) -> bytes:

@@ -185,6 +185,8 @@ def refresh() -> Any:
         raise validation_failed(
             {"username": ["Required: the app client has a secret, so refresh needs the user."]}
         )
+    # A wrong username fails SECRET_HASH as a wrong secret would: the gateway answers it
+    # as the caller's mistake (401), where every other route logs the operator's (500).
     result = gateway.refresh(data["refreshToken"], username)
     body = tokens_or_challenge(result, "InitiateAuth")
     if "idToken" not in body:
