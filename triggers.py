@@ -104,24 +104,17 @@ def _policy() -> MigrationPolicy:
     """The migration policy, over the service's table when the trigger is given one
     (REVOCATION_TABLE); the pool's naming is not read, so names are checked in every form.
     Built once per Lambda container and per table."""
-    table = os.environ.get("REVOCATION_TABLE", "").strip() or None
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL") or None
+    config = Config.service_table_from_env(os.environ)
+    key = (config.records_table, config.dynamodb_endpoint_url)
     with _source_lock:
-        cached = _policies.get((table, endpoint))
+        cached = _policies.get(key)
         if cached is None:
             records = None
-            if table is not None:
+            if config.records_table is not None:
                 from proxy_app.records import Records
 
-                region = os.environ.get("AWS_REGION") or os.environ.get("REGION_NAME")
-                records = Records(
-                    Config(
-                        region=region or "us-east-1",
-                        records_table=table,
-                        dynamodb_endpoint_url=endpoint,
-                    )
-                )
-            cached = _policies[table, endpoint] = MigrationPolicy(records)
+                records = Records(config)
+            cached = _policies[key] = MigrationPolicy(records)
         return cached
 
 

@@ -282,6 +282,19 @@ class Config:
         return config
 
     @classmethod
+    def service_table_from_env(cls, environ: Mapping[str, str]) -> Config:
+        """Read only what reaching the service's table takes (the migration trigger): the
+        region, REVOCATION_TABLE and DYNAMODB_ENDPOINT_URL, read and checked as
+        `from_env` reads and checks them."""
+        full = {
+            name: environ[name]
+            for name in ("REGION_NAME", "AWS_REGION", "REVOCATION_TABLE", "DYNAMODB_ENDPOINT_URL")
+            if name in environ
+        }
+        # from_env checks the rest too; nothing else is set here, so nothing else fails.
+        return cls.from_env(full)
+
+    @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
         """Read and validate the configuration from environment variables."""
 

@@ -33,6 +33,9 @@ _DELETED = "deleted#"
 _SIGNED_OUT = "signout#"
 _REVOKED = "revoked#"
 _PENDING = "migrating#"
+# How long a sign-out or revocation is kept: Cognito's longest id or access token lives
+# a day, and every token a record refuses has expired by then.
+MAX_TOKEN_SECONDS = 24 * 60 * 60
 # BatchGetItem tries for keys DynamoDB leaves unprocessed, and the first pause (seconds),
 # doubled each time: at most 0.15 s more on a check before it answers 503.
 _BATCH_ATTEMPTS = 3
@@ -121,8 +124,11 @@ class Records:
         """Forget a deletion, so that the legacy account may be migrated again."""
         self._call("delete_item", TableName=self.table, Key={KEY: {"S": _DELETED + username}})
 
-    def record_sign_out(self, sub: str, at: float, expires_at: int) -> None:
-        """Remember that this user signed out at `at`: older tokens are refused."""
+    def record_sign_out(self, sub: str, at: float, expires_at: int | None = None) -> None:
+        """Remember that this user signed out at `at`: older tokens are refused (kept until
+        every token of before has expired, unless `expires_at` says otherwise)."""
+        if expires_at is None:
+            expires_at = int(at) + MAX_TOKEN_SECONDS
         self._call(
             "put_item",
             TableName=self.table,
@@ -133,8 +139,11 @@ class Records:
             },
         )
 
-    def record_revoked_session(self, origin_jti: str, expires_at: int) -> None:
-        """Remember that the session with this `origin_jti` was revoked."""
+    def record_revoked_session(self, origin_jti: str, expires_at: int | None = None) -> None:
+        """Remember that the session with this `origin_jti` was revoked (kept until every
+        token of it has expired, unless `expires_at` says otherwise)."""
+        if expires_at is None:
+            expires_at = int(time.time()) + MAX_TOKEN_SECONDS
         self._call(
             "put_item",
             TableName=self.table,

@@ -299,3 +299,23 @@ def test_a_deletion_recorded_under_another_case_is_honoured(
     for name in ("user-migration-authentication", "user-migration-forgot-password"):
         with pytest.raises(triggers.MigrationDenied):
             triggers.handler(event(name, userName="Hilda"), None)
+
+
+def test_the_trigger_reads_the_service_table_settings_as_the_proxy_does() -> None:
+    environ = {
+        "AWS_REGION": "eu-west-1",
+        "REGION_NAME": "us-east-2",
+        "REVOCATION_TABLE": "service-table",
+        "DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:1",
+    }
+    read = Config.service_table_from_env(environ)
+    proxy = Config.from_env(
+        {**environ, "COGNITO_USER_POOL_ID": "us-east-2_abcDEF123", "COGNITO_APP_CLIENT_ID": "c1"}
+    )
+    assert (read.region, read.records_table, read.dynamodb_endpoint_url) == (
+        proxy.region,
+        proxy.records_table,
+        proxy.dynamodb_endpoint_url,
+    )
+    with pytest.raises(ConfigError, match="REVOCATION_TABLE"):
+        Config.service_table_from_env({"REVOCATION_TABLE": "not a table!"})
