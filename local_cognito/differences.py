@@ -10,6 +10,9 @@ behaves like Cognito, so that the difference can be dropped.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
 import string
@@ -159,6 +162,57 @@ def _with_param(call: Call, name: str, value: Any, inside: str | None = None) ->
 _NO_USER = "Username/client id combination not found."
 _BAD_ACCESS_TOKEN = "Invalid Access Token"  # noqa: S105 - a message
 _BAD_SESSION = "Invalid session for the user, session is expired."
+
+
+# --- The app client's secret: checked first, on the username as the caller gave it ------
+
+# Where each operation carries SECRET_HASH and the username it is made from.
+_SECRET_HASH_PLACES: dict[str, tuple[str, str | None, str]] = {
+    "SignUp": ("SecretHash", None, "Username"),
+    "ConfirmSignUp": ("SecretHash", None, "Username"),
+    "ResendConfirmationCode": ("SecretHash", None, "Username"),
+    "ForgotPassword": ("SecretHash", None, "Username"),
+    "ConfirmForgotPassword": ("SecretHash", None, "Username"),
+    "InitiateAuth": ("SECRET_HASH", "AuthParameters", "USERNAME"),
+    "AdminInitiateAuth": ("SECRET_HASH", "AuthParameters", "USERNAME"),
+    "RespondToAuthChallenge": ("SECRET_HASH", "ChallengeResponses", "USERNAME"),
+    "AdminRespondToAuthChallenge": ("SECRET_HASH", "ChallengeResponses", "USERNAME"),
+}
+_REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
+
+
+@difference(*_SECRET_HASH_PLACES)
+def secret_hashes_are_checked(book: CodeBook, call: Call, forward: Forward) -> Answer:
+    """Cognito checks SECRET_HASH on every call of an app client that has a secret:
+    NotAuthorizedException "Client ... is configured for secret but secret was not
+    received" without one, "Unable to verify secret hash for client ..." for a wrong one.
+    moto checks it only on refresh, SRP and MFA answers, and then answers with the given
+    hash as the message."""
+    client_id = call.text("ClientId")
+    secret = moto_state.client_secret(client_id)
+    if secret is None:
+        return forward(call)
+    name, inside, user_name = _SECRET_HASH_PLACES[call.operation]
+    values = call.mapping(inside) if inside else call.params
+    given = values.get(name)
+    username = values.get(user_name)
+    refresh = call.text("AuthFlow") in _REFRESH_FLOWS
+    if not isinstance(given, str) or not given:
+        return cognito_error(
+            "NotAuthorizedException",
+            f"Client {client_id} is configured for secret but secret was not received",
+        )
+    wrong = f"Unable to verify secret hash for client {client_id}"
+    if not refresh and isinstance(username, str):
+        expected = base64.b64encode(
+            hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+        ).decode()
+        if not hmac.compare_digest(expected, given):
+            return cognito_error("NotAuthorizedException", wrong)
+    answer = forward(call)
+    if not answer.ok and answer.json().get("message") == given:
+        return cognito_error("NotAuthorizedException", wrong)
+    return answer
 
 
 # --- Usernames: made canonical first, so that every other difference sees the stored one --

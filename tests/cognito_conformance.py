@@ -35,6 +35,7 @@ ID_TOKEN = GUIDE + "amazon-cognito-user-pools-using-the-id-token.html"
 ACCESS_TOKEN = GUIDE + "amazon-cognito-user-pools-using-the-access-token.html"
 CASE = GUIDE + "user-pool-case-sensitivity.html"
 ATTRIBUTES = GUIDE + "user-pool-settings-attributes.html"
+SECRET_HASH = GUIDE + "signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash"
 IMPORT_RESET = GUIDE + "cognito-user-pools-using-import-tool-password-reset.html"
 FORGOT_KC = "https://repost.aws/knowledge-center/cognito-forgot-password"
 RESET_KC = (
@@ -249,6 +250,15 @@ ROWS: tuple[Row, ...] = (
     Row("access_token_after_sign_out", "DeleteUser", "CONFIRMED", "",
         "an access token of before AdminUserGlobalSignOut", "NotAuthorizedException",
         "Access Token has been revoked", REVOKED_REPORT, "signed_out_access_tokens_are_revoked"),
+    # --- The app client's secret ------------------------------------------------------------
+    # (The messages name the client: the scenario checks them.)
+    Row("secret_hash", "SignUp", "-", "app client with a secret", "no SECRET_HASH",
+        "NotAuthorizedException", "", SECRET_HASH, "secret_hashes_are_checked"),
+    Row("secret_hash", "SignUp", "-", "app client with a secret",
+        "another user's SECRET_HASH", "NotAuthorizedException", "", SECRET_HASH,
+        "secret_hashes_are_checked"),
+    Row("secret_hash", "SignUp", "-", "app client with a secret", "its SECRET_HASH", "ok",
+        "UNCONFIRMED", SECRET_HASH, "secret_hashes_are_checked"),
     # --- Usernames ------------------------------------------------------------------------
     Row("case_insensitive_sign_in", "AdminInitiateAuth", "CONFIRMED",
         "UsernameConfiguration CaseSensitive=false", "the username in upper case", "ok",

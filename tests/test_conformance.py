@@ -9,6 +9,8 @@ what then holds pass. Each scenario is named in the table's `act` column.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -87,10 +89,12 @@ POOL_KINDS: dict[str, dict[str, Any]] = {
         "UsernameConfiguration": {"CaseSensitive": False},
     },
     "mfa_on": {},
+    "secret": {},
     "hidden": {},
     "session15": {},
 }
 CLIENT_KINDS: dict[str, dict[str, Any]] = {
+    "secret": {"GenerateSecret": True},
     "hidden": {"PreventUserExistenceErrors": "ENABLED"},
     "session15": {"AuthSessionValidity": 15},
 }
@@ -634,6 +638,36 @@ def access_token_after_sign_out(env: Env, row: Row) -> Any:
         calls[row.operation]()
     finally:
         assert status(env, username) == row.state  # nothing was done
+
+
+def _hash(idp: Any, pool: Pool, username: str) -> str:
+    secret = idp.describe_user_pool_client(UserPoolId=pool.id, ClientId=pool.client_id)[
+        "UserPoolClient"
+    ]["ClientSecret"]
+    digest = hmac.new(secret.encode(), (username + pool.client_id).encode(), hashlib.sha256)
+    return base64.b64encode(digest.digest()).decode()
+
+
+@scenario
+def secret_hash(env: Env, row: Row) -> Any:
+    pool = env.pool("secret")
+    username = _name()
+    given = {
+        "no SECRET_HASH": {},
+        "another user's SECRET_HASH": {"SecretHash": _hash(env.idp, pool, "someone-else")},
+        "its SECRET_HASH": {"SecretHash": _hash(env.idp, pool, username)},
+    }[row.given]
+    expected = {
+        "no SECRET_HASH": f"Client {pool.client_id} is configured for secret but secret was "
+        "not received",
+        "another user's SECRET_HASH": f"Unable to verify secret hash for client {pool.client_id}",
+    }
+    try:
+        env.idp.sign_up(ClientId=pool.client_id, Username=username, Password=PASSWORD, **given)
+    except ClientError as refused:
+        assert refused.response["Error"]["Message"] == expected[row.given]
+        raise
+    assert status(env, username, pool) == row.then
 
 
 @scenario

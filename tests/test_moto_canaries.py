@@ -28,6 +28,7 @@ from local_cognito.differences import DIFFERENCES
 TESTS = Path(__file__).parent
 
 CANARIES: dict[str, str] = {
+    "secret_hashes_are_checked": "test_moto_still_signs_up_without_the_secret_hash",
     "usernames_ignore_case_where_the_pool_says_so": (
         "test_moto_still_tells_usernames_apart_by_case_in_a_case_insensitive_pool"
     ),
@@ -555,3 +556,14 @@ def test_moto_still_lacks_delete_user(bare: Any) -> None:
     # moto answers an action it does not implement with HTTP 500.
     with pytest.raises(ClientError):
         bare.delete_user(AccessToken="any")
+
+
+def test_moto_still_signs_up_without_the_secret_hash(bare: Any) -> None:
+    pool = bare.create_user_pool(PoolName=f"secret-{uuid.uuid4().hex[:6]}")["UserPool"]
+    client = bare.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="with-secret", GenerateSecret=True
+    )["UserPoolClient"]
+    answer = bare.sign_up(
+        ClientId=client["ClientId"], Username=f"sam-{uuid.uuid4().hex[:6]}", Password=PASSWORD
+    )
+    assert answer["UserSub"]
