@@ -443,9 +443,8 @@ class TestRefresh:
         secret_pool: Pool,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        # SECRET_HASH is made from the username given. moto answers a hash that does not
-        # match with the hash itself as its message; Cognito, as it answers a wrong secret.
-        cognito_says = f"Unable to verify secret hash for client {secret_pool.client_id}"
+        # SECRET_HASH is made from the username given: the emulator, as Cognito, answers
+        # "Unable to verify secret hash for client ..." as it does for a wrong secret.
         user = make_user(secret_pool)
         app = make_app(secret_pool)
         client = app.test_client()
@@ -455,13 +454,9 @@ class TestRefresh:
         bad_token = client.post(
             "/admin/refresh", json={"refreshToken": "not-a-real-token", "username": user.username}
         )
-        wrong_username = stubbed_error(
-            app,
-            "initiate_auth",
-            "NotAuthorizedException",
+        wrong_username = client.post(
             "/admin/refresh",
-            {"refreshToken": signed_in["refreshToken"], "username": "someone-else"},
-            cognito_says,
+            json={"refreshToken": signed_in["refreshToken"], "username": "someone-else"},
         )
         body = problem(wrong_username, 401, "NotAuthorized")
         expected = problem(bad_token, 401, "NotAuthorized")
@@ -472,22 +467,18 @@ class TestRefresh:
         # and so does a secret Cognito wants but the service lacks, on this one.
         caplog.clear()
         caplog.set_level(logging.ERROR, logger="proxy_app")
-        sign_in = stubbed_error(
-            app,
-            "admin_initiate_auth",
-            "NotAuthorizedException",
-            "/admin/signin",
-            {"username": user.username, "password": user.password},
-            cognito_says,
+        wrong_secret = make_app(secret_pool, app_client_secret="a-wrong-secret-" + "x" * 30)
+        sign_in = wrong_secret.test_client().post(
+            "/admin/signin", json={"username": user.username, "password": user.password}
         )
         problem(sign_in, 500, "InternalError")
-        no_secret = stubbed_error(
-            make_app(secret_pool, app_client_secret=None),
-            "initiate_auth",
-            "NotAuthorizedException",
-            "/admin/refresh",
-            {"refreshToken": signed_in["refreshToken"], "username": user.username},
-            f"Client {secret_pool.client_id} is configured for secret but secret was not received",
+        no_secret = (
+            make_app(secret_pool, app_client_secret=None)
+            .test_client()
+            .post(
+                "/admin/refresh",
+                json={"refreshToken": signed_in["refreshToken"], "username": user.username},
+            )
         )
         problem(no_secret, 500, "InternalError")
         misconfigured = [
