@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from proxy_app.config import Config, ConfigError
-from proxy_app.failures import CognitoUnavailable
+from proxy_app.core.errors import CognitoUnavailable
 from proxy_app.legacy import LegacyError, LegacySource, LegacyUnavailable, legacy_source
 from proxy_app.migration.policy import MigrationPolicy
 
@@ -111,7 +111,7 @@ def _policy() -> MigrationPolicy:
         if cached is None:
             records = None
             if config.records_table is not None:
-                from proxy_app.records import Records
+                from proxy_app.aws.table import Records
 
                 records = Records(config)
             cached = _policies[key] = MigrationPolicy(records)

@@ -152,7 +152,7 @@ def main() -> None:
             ("import, --workers 4, unpaced", ("--workers", "4", "--rate", "10000")),
             ("import, defaults (40/s, 4 workers)", ()),
         ]
-        from proxy_app.records import Records
+        from proxy_app.aws.table import Records
 
         # The import marks the accounts it creates in the service's table.
         Records(

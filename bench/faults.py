@@ -28,7 +28,7 @@ from _moto import PASSWORD, REGION, create_pool, fake_credentials, moto_server  
 from fake_cognito import FakeCognito, closed_port, count_sends  # noqa: E402
 
 from proxy_app import create_app  # noqa: E402
-from proxy_app.cognito import MAX_ATTEMPTS  # noqa: E402
+from proxy_app.aws.cognito import MAX_ATTEMPTS  # noqa: E402
 from proxy_app.config import Config  # noqa: E402
 
 FAULTS = ("unreachable", "hang", "error500", "garbage", "not_http", "throttle")

@@ -39,8 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     fake_credentials()
     from proxy_app import create_app
+    from proxy_app.aws.table import Records
     from proxy_app.config import Config
-    from proxy_app.records import Records
 
     with moto_server() as endpoint, tempfile.TemporaryDirectory() as scratch:
         pool, client_id, known, _ = create_pool(endpoint, users=args.users)

@@ -202,8 +202,8 @@ def with_revocation_check(
 ) -> float:
     """Median seconds per GET /token/valid with the revocation check on."""
     from proxy_app import create_app
+    from proxy_app.aws.table import Records
     from proxy_app.config import Config
-    from proxy_app.records import Records
 
     config = Config.from_env(
         {

@@ -1,6 +1,6 @@
 """`make offline`: the Lambda handler under serverless-offline, against an embedded emulator.
 
-Starts moto's Cognito (proxy_app.local, as local mode does) on 127.0.0.1, then runs
+Starts moto's Cognito (local_cognito.mode, as local mode does) on 127.0.0.1, then runs
 `serverless offline start` with the pool and client ids as the deploy parameters, so the
 request goes the Lambda way: HTTP -> emulated API Gateway (HTTP API, payload 2.0) ->
 wsgi.handler in a Python 3.12 virtualenv (.venv-offline) -> moto over HTTP.
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from proxy_app.config import Config  # noqa: E402
-from proxy_app.local import LOCAL_CREDENTIALS, start_local_cognito  # noqa: E402
+from local_cognito.mode import LOCAL_CREDENTIALS, start_local_cognito  # noqa: E402
 
 OFFLINE_VENV = ROOT / ".venv-offline"
 SERVERLESS = ROOT / "node_modules" / "serverless" / "bin" / "serverless.js"

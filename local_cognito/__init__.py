@@ -1,7 +1,7 @@
 """The local Cognito emulator: moto's server behind a layer that answers as Cognito does
 where moto does not (differences.py), with real six-digit codes printed on the console.
 
-Only local mode (proxy_app/local.py, lazily) and the tests use it; it is not part of the
+Only local mode (local_cognito/mode.py, lazily) and the tests use it; it is not part of the
 code shipped to Lambda. moto's internals are reached only through moto_state.py.
 """
 

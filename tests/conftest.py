@@ -200,7 +200,7 @@ def secret_pool(cognito: Any, cognito_endpoint: str) -> Pool:
 @pytest.fixture
 def table(pool: Pool) -> str:
     """A fresh service table (REVOCATION_TABLE) in moto's DynamoDB."""
-    from proxy_app.records import Records
+    from proxy_app.aws.table import Records
 
     name = f"cognito-proxy-{uuid.uuid4().hex[:8]}"
     Records(pool.config(records_table=name, dynamodb_endpoint_url=pool.endpoint)).create_table()

@@ -144,7 +144,7 @@ def test_the_proxy_names_the_user_and_the_secret_hash_stubbed(
     make_app: Any, secret_pool: Pool
 ) -> None:
     # moto answers SMS_MFA with any code; the call's exact parameters are what matter here.
-    from proxy_app.cognito import secret_hash
+    from proxy_app.aws.cognito import secret_hash
 
     app: Flask = make_app(secret_pool)
     assert secret_pool.client_secret

@@ -29,11 +29,12 @@ from legacy_hashes import bcrypt_hash
 from legacy_support import Store, Stores, closed_port
 from sqlalchemy import text
 
-from proxy_app import bulk, cli
+from proxy_app import cli
+from proxy_app.aws.table import Records
 from proxy_app.config import Config
 from proxy_app.legacy import LegacyUnavailable, LegacyUser
 from proxy_app.legacy.sql import SqlSource
-from proxy_app.records import Records
+from proxy_app.migration import bulk_import as bulk
 
 USERS_QUERY = (
     "SELECT login AS username, password_hash, email, email_verified, given_name, birthdate, "

@@ -23,8 +23,8 @@ from flask import Flask
 from legacy_support import closed_port
 
 from proxy_app import cli
-from proxy_app.local_state import LocalState, write_state
-from proxy_app.records import Records
+from proxy_app.aws.table import Records
+from proxy_app.cli.local_service import LocalState, write_state
 
 SERVICE = "cognito-identity-provider"
 WEAK = "short"  # refused by the test pools' policy (8 characters, upper, lower, digits)
@@ -811,12 +811,12 @@ def test_local_mode_acts_on_the_running_services_emulator(
 def test_local_mode_in_process_starts_no_emulator(
     environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import proxy_app.local
+    import local_cognito.mode
 
     def forbidden(*_: Any) -> Any:
         raise AssertionError("the CLI started an emulator")
 
-    monkeypatch.setattr(proxy_app.local, "start_local_cognito", forbidden)
+    monkeypatch.setattr(local_cognito.mode, "start_local_cognito", forbidden)
     monkeypatch.delenv("COGNITO_USER_POOL_ID", raising=False)
     monkeypatch.setenv("LOCAL_STATE_FILE", environment["LOCAL_STATE_FILE"])
     result = CliRunner().invoke(cli.users, ["show", "ada"])

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from conftest import PASSWORD, Pool, User, unique_username
 
-from proxy_app.cognito import CognitoGateway
-from proxy_app.failures import CognitoRefused, CognitoUnavailable, TokenRejected
-from proxy_app.tokens import TokenVerifier
+from proxy_app.aws.cognito import CognitoGateway
+from proxy_app.core.errors import CognitoRefused, CognitoUnavailable, TokenRejected
+from proxy_app.tokens.verifier import TokenVerifier
 
 
 def test_gateway_refusal_outside_a_request_carries_cognitos_code(pool: Pool) -> None:

@@ -1,6 +1,6 @@
 """Response bodies dumped by a plan made from the schema answer what marshmallow answers.
 
-proxy_app.responses dumps plain dict bodies by a plan made once from each response
+proxy_app.http.responses dumps plain dict bodies by a plan made once from each response
 schema's fields, and hands any other value back to marshmallow. These tests hold every
 response schema's plan to marshmallow's own dump of the same body: generated bodies of
 the right shape, of wrong types, and of types the plan leaves to marshmallow.
@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema, fields, post_dump, pre_dump
 
-import proxy_app.routes  # noqa: F401  (every response schema, wherever it is declared)
-from proxy_app.responses import dumper, json_text
-from proxy_app.schemas import ResponseSchema, SignInResponse, TokenValidResponse, instance
+import proxy_app.http.routes  # noqa: F401  (every response schema, wherever it is declared)
+from proxy_app.http.responses import dumper, json_text
+from proxy_app.http.schemas import ResponseSchema, SignInResponse, TokenValidResponse, instance
 
 
 def _response_schemas() -> list[type[Schema]]:

@@ -13,9 +13,9 @@ from conftest import PASSWORD, Pool, problem, stubbed_error
 from flask import Flask
 from flask.testing import FlaskClient
 
-from proxy_app import cognito as cognito_module
-from proxy_app.errors import COGNITO_ERRORS, from_failure
-from proxy_app.failures import CognitoInputRefused
+from proxy_app.aws import cognito as cognito_module
+from proxy_app.core.errors import CognitoInputRefused
+from proxy_app.http.problems import COGNITO_ERRORS, from_failure
 
 SIGN_IN = {"username": "someone", "password": PASSWORD}
 

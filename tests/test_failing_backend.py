@@ -17,7 +17,7 @@ from conftest import PASSWORD, Pool, User, problem, unique_username
 from fake_cognito import FakeCognito, closed_port, count_sends, error_answer
 from flask import Flask
 
-from proxy_app.cognito import MAX_ATTEMPTS
+from proxy_app.aws.cognito import MAX_ATTEMPTS
 
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5}
 

@@ -8,7 +8,7 @@ from conftest import PASSWORD, problem, unique_username
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from proxy_app.errors import COGNITO_ERRORS
+from proxy_app.http.problems import COGNITO_ERRORS
 
 
 def _document(client: FlaskClient) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from conftest import Pool, problem
 from fake_cognito import FakeCognito, closed_port
 from flask import Flask
 
-from proxy_app.routes.meta import DEEP_HEALTH_CACHE_SECONDS
+from proxy_app.http.routes.meta import DEEP_HEALTH_CACHE_SECONDS
 
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5}
 

@@ -252,7 +252,7 @@ def test_attribute_values_with_c1_or_bidi_controls_are_refused_like_other_contro
 
 
 def test_attribute_values_keep_lines_and_every_other_character() -> None:
-    from proxy_app.schemas import SignUpRequest, UpdateAttributeRequest
+    from proxy_app.http.schemas import SignUpRequest, UpdateAttributeRequest
 
     # An address has lines; names have accents, other scripts and joined emoji (U+200D).
     value = "1 Rue de l'Église\n75001 Paris\tFrance, زهرة, 👩\u200d💻"

@@ -28,8 +28,8 @@ from tokenkit import (
     unsigned,
 )
 
-from proxy_app.failures import CognitoUnavailable
-from proxy_app.tokens import UNKNOWN_KID_REFETCH_SECONDS, JwksCache, TokenVerifier
+from proxy_app.core.errors import CognitoUnavailable
+from proxy_app.tokens.verifier import UNKNOWN_KID_REFETCH_SECONDS, JwksCache, TokenVerifier
 
 
 class FakeClock:

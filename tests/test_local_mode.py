@@ -20,8 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from proxy_app import create_app
+from proxy_app.cli.local_service import clear_state, read_state
 from proxy_app.config import Config, ConfigError
-from proxy_app.local_state import clear_state, read_state
 
 PASSWORD = "passw0rdlong"
 CONSOLE_LINE = re.compile(r"^(?P<label>.+) for (?P<username>\S+): (?P<code>\d{6})$", re.M)

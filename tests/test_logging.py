@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_password import _reset_code
 
-from proxy_app.logs import _ENCODER, StderrHandler, _sole_handler, request_line
+from proxy_app.http.logs import _ENCODER, StderrHandler, _sole_handler, request_line
 
 PASSWORD = "Secr3t-Passw0rd-XYZ"
 NEW_PASSWORD = "An0ther-Secr3t-QRS"

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from tokenkit import claims_for, mint
 
 from proxy_app import create_app
-from proxy_app.cognito import secret_hash
+from proxy_app.aws.cognito import secret_hash
 from proxy_app.config import Config, ConfigError
 
 TEMPORARY = "Temp0rary-Passw0rd"

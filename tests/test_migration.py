@@ -21,7 +21,7 @@ from fake_cognito import error_answer
 from flask import Flask
 from legacy_hashes import bcrypt_hash
 
-from proxy_app.records import Records
+from proxy_app.aws.table import Records
 
 LEGACY_PASSWORD = "Legacy-Passw0rd!"
 QUERY = (

@@ -21,7 +21,7 @@ from legacy_hashes import bcrypt_hash
 from legacy_support import Store, Stores, closed_port
 from sqlalchemy.engine import make_url
 
-from proxy_app.records import Records
+from proxy_app.aws.table import Records
 
 LEGACY_PASSWORD = "Legacy-Passw0rd!"
 NEW_PASSWORD = "Cognito-Passw0rd!2"
@@ -352,7 +352,7 @@ class TestBrokenOrDownStores:
 def test_bulk_import_then_sign_in_then_reset(
     app: Flask, store: Store, cognito: Any, pool: Pool
 ) -> None:
-    from proxy_app import bulk
+    from proxy_app.migration import bulk_import as bulk
 
     first, second = _legacy_user(store), _legacy_user(store)
     gateway = app.extensions["cognito_gateway"]

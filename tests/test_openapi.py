@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from proxy_app import create_app
 from proxy_app.config import Config
-from proxy_app.schemas import SignUpRequest
+from proxy_app.http.schemas import SignUpRequest
 
 ROUTES = {
     ("/signup", "post"),

@@ -21,7 +21,7 @@ from fake_cognito import error_answer
 from flask import Flask
 from flask.testing import FlaskClient
 
-from proxy_app.records import MAX_TOKEN_SECONDS, Records
+from proxy_app.aws.table import MAX_TOKEN_SECONDS, Records
 
 
 @pytest.fixture

@@ -26,13 +26,13 @@ from threaded import concurrent_statuses
 from tokenkit import b64, claims_for, jwks_server, mint
 from werkzeug.serving import make_server
 
-from proxy_app.cognito import SecretHashError, secret_hash
+from proxy_app.aws.cognito import SecretHashError, secret_hash
 from proxy_app.config import Config, ConfigError
-from proxy_app.errors import from_failure
-from proxy_app.failures import CognitoInputRefused
-from proxy_app.inputs import MAX_BODY_BYTES
-from proxy_app.routes.meta import DEEP_HEALTH_CACHE_SECONDS
-from proxy_app.tokens import UNKNOWN_KID_REFETCH_SECONDS, JwksCache, TokenVerifier
+from proxy_app.core.errors import CognitoInputRefused
+from proxy_app.http.inputs import MAX_BODY_BYTES
+from proxy_app.http.problems import from_failure
+from proxy_app.http.routes.meta import DEEP_HEALTH_CACHE_SECONDS
+from proxy_app.tokens.verifier import UNKNOWN_KID_REFETCH_SECONDS, JwksCache, TokenVerifier
 
 LONE_SURROGATE = "\ud800"
 SESSION = "s" * 40
@@ -191,7 +191,7 @@ class TestKeySetFetchIsRateLimitedUntilItHasSucceeded:
             warnings = [
                 line
                 for line in capsys.readouterr().err.splitlines()
-                if '"proxy_app.tokens"' in line and '"WARNING"' in line
+                if '"proxy_app.tokens.verifier"' in line and '"WARNING"' in line
             ]
             assert len(warnings) == 1, warnings
 

@@ -18,8 +18,8 @@ from on_emulator import (  # noqa: F401 - fixtures: this module runs over the lo
     pool_on_emulator,
 )
 
-from proxy_app.failures import CognitoUnavailable
-from proxy_app.records import Records
+from proxy_app.aws.table import Records
+from proxy_app.core.errors import CognitoUnavailable
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ class TestUnprocessedKeysStubbed:
 
     @pytest.fixture
     def records(self, pool: Pool, monkeypatch: pytest.MonkeyPatch) -> Records:
-        monkeypatch.setattr("proxy_app.records._BATCH_PAUSE", 0.001)
+        monkeypatch.setattr("proxy_app.aws.table._BATCH_PAUSE", 0.001)
         return Records(pool.config(records_table="stubbed", dynamodb_endpoint_url=pool.endpoint))
 
     @staticmethod

@@ -5,7 +5,7 @@ sign-in, challenge answer or reset that sent none would pass against it while Co
 refuses it ("Unable to verify secret hash for client ..."). A botocore hook on the app's
 own client records the parameters of every call it makes to moto's server, and each is
 compared with base64(HMAC-SHA256(client secret, username + client id)) computed in this
-file, not by proxy_app.cognito.secret_hash.
+file, not by proxy_app.aws.cognito.secret_hash.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from tokenkit import (
     public_jwk,
 )
 
-from proxy_app.tokens import (
+from proxy_app.tokens.verifier import (
     UNKNOWN_KID_REFETCH_SECONDS,
     JwksCache,
     TokenVerifier,

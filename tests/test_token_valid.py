@@ -14,12 +14,12 @@ from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from tokenkit import JwksServer, claims_for, jwks_server, mint
 
-from proxy_app import context
 from proxy_app.config import Config, ConfigError
-from proxy_app.failures import TokenRejected
-from proxy_app.inputs import load
-from proxy_app.schemas import TokenRequest
-from proxy_app.tokens import JwksCache, TokenVerifier
+from proxy_app.core.errors import TokenRejected
+from proxy_app.http import context
+from proxy_app.http.inputs import load
+from proxy_app.http.schemas import TokenRequest
+from proxy_app.tokens.verifier import JwksCache, TokenVerifier
 
 SUB = "0f1e2d3c-0000-4000-8000-000000000000"
 

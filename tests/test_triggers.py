@@ -19,8 +19,8 @@ from legacy_hashes import bcrypt_hash
 from legacy_support import Store, Stores
 
 import triggers
+from proxy_app.aws.table import Records
 from proxy_app.config import Config, ConfigError
-from proxy_app.records import Records
 
 EVENTS = Path(__file__).parent / "events"
 PASSWORD = "legacy-Passw0rd!"  # the samples' password

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSResponse
 from conftest import Pool, User, problem, sign_in
 from flask import Flask
 
-from proxy_app.cognito import aws_client
+from proxy_app.aws.cognito import aws_client
 
 NOT_JSON_OBJECTS = {
     "array": b"[]",

@@ -16,8 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from test_wsgi_import import run_in_lambda
 
-from proxy_app import SECURITY_HEADERS, create_app
+from proxy_app import create_app
 from proxy_app.config import Config, ConfigError
+from proxy_app.http.app import SECURITY_HEADERS
 from proxy_app.web import ASSETS, STATIC, SWAGGER_UI_FILES, swagger_ui_dist
 
 POOL_ENV = {

@@ -27,8 +27,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxy_app.cognito import CognitoGateway
-from proxy_app.failures import CognitoRefused, LegacyStoreUnavailable
+from proxy_app.aws.cognito import CognitoGateway
+from proxy_app.core.errors import CognitoRefused, LegacyStoreUnavailable
 from proxy_app.legacy import LegacyRefused, LegacySource, LegacyUnavailable, LegacyUser
 from proxy_app.migration.policy import MigrationPolicy
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from proxy_app.aws.table import Records
     from proxy_app.legacy import LegacyUser
-    from proxy_app.records import Records
 
 # Statuses of users that exist in Cognito without a password of their own.
 WITHOUT_PASSWORD = frozenset({"FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"})

@@ -24,7 +24,7 @@ STATIC = Path(__file__).parent / "static"
 # The demo page's own files, and the two of Swagger UI's that /docs loads.
 ASSETS = frozenset({"demo.css", "demo.js", "docs.css", "docs.js"})
 SWAGGER_UI_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
-# Where local mode's emulator shows the codes it would have sent (proxy_app/local.py).
+# Where local mode's emulator shows the codes it would have sent (local_cognito/mode.py).
 LOCAL_CODES = "/local/codes"
 _TYPES = {".js": "text/javascript", ".css": "text/css"}
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint
 
-from proxy_app import context
-from proxy_app.inputs import load
-from proxy_app.openapi import documented
-from proxy_app.responses import json_text, json_text_response
-from proxy_app.schemas import TokenRequest, TokenValidResponse
+from proxy_app.http import context
+from proxy_app.http.inputs import load
+from proxy_app.http.openapi import documented
+from proxy_app.http.responses import json_text, json_text_response
+from proxy_app.http.schemas import TokenRequest, TokenValidResponse
 
 token = Blueprint("token", __name__)
 

@@ -29,7 +29,7 @@ from botocore.model import OperationModel
 from botocore.parsers import ResponseParserError
 
 from proxy_app.config import Config
-from proxy_app.failures import (
+from proxy_app.core.errors import (
     MISCONFIGURED,
     CognitoInputRefused,
     CognitoRefused,

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from proxy_app.cognito import CognitoGateway
+from proxy_app.aws.cognito import CognitoGateway
 from proxy_app.config import Config
-from proxy_app.errors import validation_failed
-from proxy_app.failures import CognitoRefused, TokenRejected
-from proxy_app.tokens import TokenVerifier, VerifiedToken, require_groups, require_scopes
+from proxy_app.core.errors import CognitoRefused, TokenRejected
+from proxy_app.http.problems import validation_failed
+from proxy_app.tokens.verifier import TokenVerifier, VerifiedToken, require_groups, require_scopes
 
 if TYPE_CHECKING:
+    from proxy_app.aws.table import Records
     from proxy_app.migration.on_sign_in import Migration
     from proxy_app.migration.policy import MigrationPolicy
-    from proxy_app.records import Records
 
 # The scope Cognito's own self-service calls (UpdateUserAttributes, DeleteUser) demand.
 ACCOUNT_SCOPE = "aws.cognito.signin.user.admin"

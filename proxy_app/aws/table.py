@@ -21,9 +21,9 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from proxy_app.cognito import aws_client
+from proxy_app.aws.cognito import aws_client
 from proxy_app.config import Config
-from proxy_app.failures import CognitoUnavailable
+from proxy_app.core.errors import CognitoUnavailable
 
 log = logging.getLogger("proxy_app.records")
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from proxy_app.config import Config
-from proxy_app.failures import CognitoRefused, CognitoUnavailable, TokenForbidden, TokenRejected
+from proxy_app.core.errors import CognitoRefused, CognitoUnavailable, TokenForbidden, TokenRejected
 
 if TYPE_CHECKING:
     import jwt

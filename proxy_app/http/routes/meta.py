@@ -12,12 +12,12 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from proxy_app import context
-from proxy_app.errors import ApiError, from_failure, validation_failed
-from proxy_app.failures import ServiceFailure
-from proxy_app.openapi import build_spec, documented
-from proxy_app.responses import json_response
-from proxy_app.schemas import DeepHealthResponse
+from proxy_app.core.errors import ServiceFailure
+from proxy_app.http import context
+from proxy_app.http.openapi import build_spec, documented
+from proxy_app.http.problems import ApiError, from_failure, validation_failed
+from proxy_app.http.responses import json_response
+from proxy_app.http.schemas import DeepHealthResponse
 
 log = logging.getLogger("proxy_app.health")
 meta = Blueprint("meta", __name__)

@@ -12,8 +12,8 @@ from flask import current_app, g, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import ClientDisconnected
 
-from proxy_app.errors import ApiError, validation_failed
-from proxy_app.schemas import instance
+from proxy_app.http.problems import ApiError, validation_failed
+from proxy_app.http.schemas import instance
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_TYPES = ("application/json",)

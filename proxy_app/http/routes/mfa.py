@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import Blueprint
 
-from proxy_app import context
-from proxy_app.cognito import unexpected_answer
-from proxy_app.failures import CognitoRefused
-from proxy_app.inputs import load
-from proxy_app.mfa import mfa_settings, preference_settings, totp_setup
-from proxy_app.openapi import documented
-from proxy_app.responses import json_response
-from proxy_app.schemas import (
+from proxy_app.aws.cognito import unexpected_answer
+from proxy_app.core.errors import CognitoRefused
+from proxy_app.core.mfa import mfa_settings, preference_settings, totp_setup
+from proxy_app.http import context
+from proxy_app.http.inputs import load
+from proxy_app.http.openapi import documented
+from proxy_app.http.responses import json_response
+from proxy_app.http.schemas import (
     MFA_FACTORS,
     AccessTokenRequest,
     ChallengeTotpRequest,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from proxy_app.failures import (
+from proxy_app.core.errors import (
     CognitoInputRefused,
     CognitoRefused,
     CognitoUnavailable,
@@ -28,7 +28,7 @@ from proxy_app.migration.policy import DELETED, WITHOUT_PASSWORD
 from proxy_app.migration.policy import LOCKED_IN_LEGACY_STORE as LOCKED_IN_LEGACY
 
 if TYPE_CHECKING:
-    from proxy_app.cognito import CognitoGateway
+    from proxy_app.aws.cognito import CognitoGateway
     from proxy_app.legacy import LegacySource
     from proxy_app.migration.policy import MigrationPolicy
 

@@ -9,16 +9,16 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from proxy_app import context
-from proxy_app.attributes import check_writable
-from proxy_app.cognito import unexpected_answer
+from proxy_app.aws.cognito import unexpected_answer
 from proxy_app.config import AUTOCONFIRM_SECRET_HEADER
-from proxy_app.errors import ApiError, account_state_hidden, validation_failed
-from proxy_app.failures import CognitoRefused, ServiceFailure
-from proxy_app.inputs import load
-from proxy_app.openapi import documented
-from proxy_app.responses import code_delivery, json_response, tokens_or_challenge
-from proxy_app.schemas import (
+from proxy_app.core.errors import CognitoRefused, ServiceFailure
+from proxy_app.http import context
+from proxy_app.http.attributes import check_writable
+from proxy_app.http.inputs import load
+from proxy_app.http.openapi import documented
+from proxy_app.http.problems import ApiError, account_state_hidden, validation_failed
+from proxy_app.http.responses import code_delivery, json_response, tokens_or_challenge
+from proxy_app.http.schemas import (
     ChallengeRequest,
     CodeDeliveryResponse,
     ConfirmedResponse,

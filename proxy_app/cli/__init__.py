@@ -3,7 +3,8 @@
 The operator's commands (`list`, `show`, `create`, `confirm`, `disable`, `enable`,
 `set-password`, `sign-out`, `delete`, `groups ...`) are thin calls on the gateway. The
 migration commands (`import`, `export-cognito-csv`, `migration-status`) do their work in
-`proxy_app.bulk`. Domain errors become one line on standard error and exit status 1.
+`proxy_app.migration.bulk_import`. Domain errors become one line on standard error and
+exit status 1.
 
 The group is a Flask CLI plugin (setup.cfg's `flask.commands` entry point): `flask --app
 wsgi users ...` finds it without loading the app, because loading it in local mode would
@@ -32,13 +33,13 @@ from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
 if TYPE_CHECKING:
-    from proxy_app.bulk import BadRow, ImportReport
-    from proxy_app.cognito import CognitoGateway
+    from proxy_app.aws.cognito import CognitoGateway
+    from proxy_app.aws.table import Records
     from proxy_app.config import Config
-    from proxy_app.failures import CognitoRefused
+    from proxy_app.core.errors import CognitoRefused
     from proxy_app.legacy import LegacySource, LegacyUser
+    from proxy_app.migration.bulk_import import BadRow, ImportReport
     from proxy_app.migration.policy import MigrationPolicy
-    from proxy_app.records import Records
 
 users = click.Group(
     "users",
@@ -103,7 +104,7 @@ def import_users(
     as_json: bool,
 ) -> None:
     """Create every legacy user in Cognito, without a password; safe to run again."""
-    from proxy_app import bulk
+    from proxy_app.migration import bulk_import as bulk
 
     config = _config()
     gateway = _gateway()
@@ -161,7 +162,7 @@ def import_users(
 )
 def export_cognito_csv(output: str) -> None:
     """Write the legacy users as the CSV file Cognito's user import jobs take."""
-    from proxy_app import bulk
+    from proxy_app.migration import bulk_import as bulk
 
     config = _config()
     gateway = _gateway()
@@ -197,7 +198,7 @@ def export_cognito_csv(output: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def migration_status(list_users: bool, as_json: bool) -> None:
     """Count legacy users, those in Cognito, those with their password, and those pending."""
-    from proxy_app import bulk
+    from proxy_app.migration import bulk_import as bulk
 
     listed: list[dict[str, str]] = []
 
@@ -556,7 +557,7 @@ def _where_the_invitation_went(username: str) -> str:
 
 def _set_first_password(gateway: CognitoGateway, username: str, password: str) -> None:
     """Make a new user's password permanent, or take the user away again if refused."""
-    from proxy_app.failures import CognitoRefused, ServiceFailure
+    from proxy_app.core.errors import CognitoRefused, ServiceFailure
 
     try:
         gateway.admin_set_user_password(username, password, permanent=True)
@@ -795,9 +796,9 @@ def _find_target(ctx: click.Context) -> Target:
 
 
 def _target_from_environment() -> Target:
-    from proxy_app.cognito import CognitoGateway
+    from proxy_app.aws.cognito import CognitoGateway
     from proxy_app.config import Config, ConfigError
-    from proxy_app.logs import configure_logging
+    from proxy_app.http.logs import configure_logging
 
     try:
         config = Config.from_env(os.environ)
@@ -809,7 +810,7 @@ def _target_from_environment() -> Target:
     configure_logging(config.log_level)
     records = None
     if config.records_table is not None:
-        from proxy_app.records import Records
+        from proxy_app.aws.table import Records
 
         records = Records(config)
     return Target(config, CognitoGateway(config), records, local=local)
@@ -817,8 +818,8 @@ def _target_from_environment() -> Target:
 
 def _running_local_service(config: Config) -> Config:
     """Point a configuration at the emulator of the `make run` that is running."""
-    from proxy_app.local import LOCAL_CREDENTIALS
-    from proxy_app.local_state import read_state
+    from local_cognito.mode import LOCAL_CREDENTIALS
+    from proxy_app.cli.local_service import read_state
 
     state = read_state()
     if state is None:
@@ -862,7 +863,7 @@ def _legacy(config: Config) -> LegacySource:
 def _expected_failures(*, username: str | None = None, group: str | None = None) -> Iterator[None]:
     """Turn the failures an operator can meet into one line and exit status 1."""
     from proxy_app.config import ConfigError
-    from proxy_app.failures import (
+    from proxy_app.core.errors import (
         CognitoInputRefused,
         CognitoRefused,
         CognitoUnavailable,
@@ -1014,7 +1015,7 @@ def _attributes(user: dict[str, Any]) -> dict[str, str]:
 
 
 def _sub(user: dict[str, Any]) -> str:
-    from proxy_app.cognito import unexpected_answer
+    from proxy_app.aws.cognito import unexpected_answer
 
     sub = _attributes(user).get("sub")
     if not sub:

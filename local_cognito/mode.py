@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from flask import request
 
+from proxy_app.cli.local_service import LocalState, clear_state, state_path, write_state
 from proxy_app.config import MAX_PORT, Config
-from proxy_app.errors import ApiError
-from proxy_app.local_state import LocalState, clear_state, state_path, write_state
+from proxy_app.http.problems import ApiError
 
 if TYPE_CHECKING:
     from local_cognito import Emulator

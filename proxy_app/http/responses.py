@@ -11,8 +11,8 @@ from flask import Response
 from marshmallow import Schema, fields, missing
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
-from proxy_app.cognito import unexpected_answer
-from proxy_app.schemas import ResponseSchema, instance
+from proxy_app.aws.cognito import unexpected_answer
+from proxy_app.http.schemas import ResponseSchema, instance
 
 # What flask.json.dumps writes (sorted keys, ASCII), from one encoder built once: a
 # dumped body holds JSON types only, so Flask's `default` for dates and the like is not

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Blueprint, g
 
-from proxy_app import context
-from proxy_app.errors import account_state_hidden
-from proxy_app.failures import CognitoRefused
-from proxy_app.inputs import load
-from proxy_app.openapi import documented
-from proxy_app.responses import json_response
-from proxy_app.schemas import (
+from proxy_app.core.errors import CognitoRefused
+from proxy_app.http import context
+from proxy_app.http.inputs import load
+from proxy_app.http.openapi import documented
+from proxy_app.http.problems import account_state_hidden
+from proxy_app.http.responses import json_response
+from proxy_app.http.schemas import (
     PasswordConfirmRequest,
     PasswordConfirmResponse,
     PasswordResetResponse,

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Flask
 from marshmallow import Schema
 
-from proxy_app.errors import COGNITO_ERRORS
+from proxy_app.http.problems import COGNITO_ERRORS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,7 +104,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     from apispec import APISpec
     from apispec.ext.marshmallow import MarshmallowPlugin
 
-    from proxy_app.schemas import Problem
+    from proxy_app.http.schemas import Problem
 
     spec = APISpec(
         title=TITLE,
@@ -160,7 +160,7 @@ def _component_name(schema_class: type[Schema]) -> str:
 def _document_rules(component: dict[str, Any], schema_class: type[Schema], config: Any) -> None:
     """Add what marshmallow cannot tell apispec: names the configuration allows, and rules
     that join members (the schema class's OPENAPI_RULES)."""
-    from proxy_app.schemas import ANSWER_NAMES
+    from proxy_app.http.schemas import ANSWER_NAMES
 
     writable = sorted(config.writable_attributes)
     for name, field in schema_class().fields.items():

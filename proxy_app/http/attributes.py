@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from proxy_app import context
-from proxy_app.errors import ApiError
+from proxy_app.http import context
+from proxy_app.http.problems import ApiError
 
 
 def check_writable(names: Iterable[str]) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from proxy_app import context
-from proxy_app.cognito import unexpected_answer
-from proxy_app.errors import validation_failed
-from proxy_app.inputs import load
-from proxy_app.openapi import documented
-from proxy_app.responses import json_response
-from proxy_app.schemas import (
+from proxy_app.aws.cognito import unexpected_answer
+from proxy_app.http import context
+from proxy_app.http.inputs import load
+from proxy_app.http.openapi import documented
+from proxy_app.http.problems import validation_failed
+from proxy_app.http.responses import json_response
+from proxy_app.http.schemas import (
     AttributeVerificationCodeRequest,
     AttributeVerifyRequest,
     CodeDeliveryResponse,
@@ -23,7 +23,7 @@ from proxy_app.schemas import (
     TokenRequest,
     UserResponse,
 )
-from proxy_app.tokens import VerifiedToken
+from proxy_app.tokens.verifier import VerifiedToken
 
 account = Blueprint("account", __name__)
 

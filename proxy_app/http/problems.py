@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, json
 from werkzeug.exceptions import HTTPException
 
-from proxy_app.failures import (
+from proxy_app.core.errors import (
     MISCONFIGURED,
     CognitoInputRefused,
     CognitoRefused,

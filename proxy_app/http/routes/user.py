@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from proxy_app import context
-from proxy_app.attributes import check_writable
-from proxy_app.inputs import load
-from proxy_app.openapi import documented
-from proxy_app.responses import json_response
-from proxy_app.schemas import AttributesResponse, TokenRequest, UpdateAttributeRequest
+from proxy_app.http import context
+from proxy_app.http.attributes import check_writable
+from proxy_app.http.inputs import load
+from proxy_app.http.openapi import documented
+from proxy_app.http.responses import json_response
+from proxy_app.http.schemas import AttributesResponse, TokenRequest, UpdateAttributeRequest
 
 user = Blueprint("user", __name__)
 

@@ -1,0 +1,1 @@
+"""The HTTP edge: inputs, schemas, problem+json, the one view decorator, the routes."""

@@ -1,0 +1,1 @@
+"""Cognito's JWTs verified: the JSON Web Key Set cache and the verifier."""
