@@ -18,6 +18,7 @@ from proxy_app.config import Config, ConfigError
 from proxy_app.core.errors import CognitoUnavailable
 from proxy_app.legacy import LegacyError, LegacySource, LegacyUnavailable, legacy_source
 from proxy_app.migration.policy import MigrationPolicy
+from proxy_app.services import service_table
 
 log = logging.getLogger("proxy_app.triggers")
 T = TypeVar("T")
@@ -109,12 +110,7 @@ def _policy() -> MigrationPolicy:
     with _source_lock:
         cached = _policies.get(key)
         if cached is None:
-            records = None
-            if config.records_table is not None:
-                from proxy_app.aws.table import Records
-
-                records = Records(config)
-            cached = _policies[key] = MigrationPolicy(records)
+            cached = _policies[key] = MigrationPolicy(service_table(config))
         return cached
 
 

@@ -3,7 +3,7 @@
 Each difference is a function registered with @difference for the Cognito operations it
 concerns. It gets the call (operation and JSON parameters) and `forward`, which passes a
 call on to moto (through the differences registered after it), and returns the answer.
-Its docstring says what Cognito does and what moto does. tests/test_local_cognito.py
+Its docstring says what Cognito does and what moto does. tests/emulator/test_differences.py
 tests each one on its own, and the `test_moto_still_...` tests there fail once moto
 behaves like Cognito, so that the difference can be dropped.
 """

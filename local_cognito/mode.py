@@ -1,8 +1,8 @@
-"""Local mode: start the emulator (the local_cognito package, imported only here and only
-when local mode starts), point the configuration at it, say so once, and answer this
-machine only.
+"""Local mode: start the emulator, point the configuration at it, say so once, serve
+/local/codes and answer this machine only.
 
-This module ships to Lambda, where it is never used; it imports no moto and patches nothing.
+`create_app` imports this module when the configuration says local mode, never in Lambda
+(Config refuses local mode there, and local_cognito is not in the zip).
 """
 
 from __future__ import annotations
@@ -13,21 +13,27 @@ import logging
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import request
+from flask import Flask, request
 
-from proxy_app.cli.local_service import LocalState, clear_state, state_path, write_state
+from proxy_app.cli.local_service import (
+    LOCAL_CREDENTIALS,
+    LocalState,
+    clear_state,
+    state_path,
+    write_state,
+)
 from proxy_app.config import MAX_PORT, Config
-from proxy_app.http.problems import ApiError
+from proxy_app.http.problems import ApiError, forbidden
 
 if TYPE_CHECKING:
     from local_cognito import Emulator
 
 log = logging.getLogger("proxy_app.local")
 
-LOCAL_CREDENTIALS = ("local", "local")
 LOCAL_TABLE = "cognito-proxy-local"
 # A Host header, lower-cased: a bracketed IPv6 address or a name of letters, digits and
 # dots, then an optional port of digits. Anything else (user info, a second colon, a
@@ -36,6 +42,36 @@ _HOST = re.compile(r"(?P<name>\[[0-9a-f:]+\]|[a-z0-9.]+)(?::(?P<port>[0-9]{1,5})
 _IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _IPV6_LOOPBACK = ipaddress.IPv6Address("::1")
 _REFUSED_REMOTE = "Set LOCAL_MODE_ALLOW_REMOTE=true to lift this (never on a shared network)."
+
+
+@dataclass(frozen=True)
+class LocalMode:
+    """A started emulator, and the configuration that points the app at it."""
+
+    emulator: Emulator
+    config: Config
+
+    def attach(self, app: Flask) -> None:
+        """Serve /local/codes, and (unless LOCAL_MODE_ALLOW_REMOTE) this machine only."""
+        from local_cognito.routes import register_local_routes
+
+        register_local_routes(app, self.emulator.codes)
+        if not self.config.local_mode_allow_remote:
+            app.before_request(answer_this_machine_only)
+
+
+def start_local_mode(config: Config, *, demo_page: bool) -> LocalMode:
+    """Start the emulator, point a configuration at it and say so on the console."""
+    local = start_local_cognito(config)
+    config = local_config(config, local)
+    print_banner(
+        local,
+        allow_remote=config.local_mode_allow_remote,
+        accept_any_code=config.local_accept_any_code,
+        state_file=record_state(config),
+        demo_page=demo_page,
+    )
+    return LocalMode(local, config)
 
 
 def start_local_cognito(config: Config) -> Emulator:
@@ -104,7 +140,7 @@ def _is_loopback_address(address: str) -> bool:
 
 
 def _refused(detail: str) -> ApiError:
-    return ApiError(403, "Forbidden", "Forbidden", detail, reason="local_mode_remote")
+    return forbidden("local_mode_remote", detail)
 
 
 def local_config(config: Config, local: Emulator) -> Config:

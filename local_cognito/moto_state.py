@@ -2,7 +2,7 @@
 
 The differences in differences.py read and change moto's state only through these
 functions, so a moto upgrade that moves its internals breaks here, in one module, and
-tests/test_local_cognito.py says which difference needs a look.
+tests/emulator/test_differences.py says which difference needs a look.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from proxy_app.http.problems import validation_failed
-from proxy_app.http.schemas import MAX_USERNAME
+from proxy_app.http.schemas.fields import MAX_USERNAME
 
 local = Blueprint("local", __name__)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")

@@ -12,16 +12,19 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from proxy_app.config import Config
+    from proxy_app.services import Services
 
 __all__ = ["create_app"]
 
 
-def create_app(config: Config | None = None) -> Flask:
-    """Build the app: configuration, Cognito gateway, token verifier, errors, routes.
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
+    """Build the app: configuration, services (Cognito gateway, token guard, table,
+    migration), errors, routes.
 
     With no config, it is read from the environment. With no user pool configured (and
-    not inside Lambda) the app runs in local mode against an embedded emulator.
+    not inside Lambda) the app runs in local mode against an embedded emulator. Given
+    services (`Services.build(config, ...)`), the app acts through them.
     """
     from proxy_app.http.app import build_app
 
-    return build_app(config)
+    return build_app(config, services)

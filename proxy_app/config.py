@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 # Standard OIDC profile attributes a user may set about themselves. Never the
@@ -35,6 +35,7 @@ DEFAULT_WRITABLE_ATTRIBUTES = frozenset(
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
+_Default = TypeVar("_Default", bool, None)
 # Matched with fullmatch: `$` would also accept a trailing newline.
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+")
@@ -99,7 +100,7 @@ class Config:
     token_revocation_check: bool = False
     # The issuer authenticator apps show for TOTP; None means the pool's name.
     mfa_issuer_name: str | None = None
-    # The service's own DynamoDB table (records.py) and, for emulators, its endpoint.
+    # The service's own DynamoDB table (aws/table.py) and, for emulators, its endpoint.
     records_table: str | None = None
     dynamodb_endpoint_url: str | None = None
     connect_timeout: float = 2.0
@@ -273,13 +274,10 @@ class Config:
 
     @classmethod
     def legacy_from_env(cls, environ: Mapping[str, str]) -> Config:
-        """Read only the legacy store's settings (for the migration trigger, no app client)."""
-        config = cls(
-            log_level=(environ.get("LOG_LEVEL", "").strip() or "INFO").upper(),
-            **_legacy_fields(environ),
-        )
-        config.validate()
-        return config
+        """Read only the legacy store's settings and LOG_LEVEL (for the migration trigger,
+        no app client), read and checked as `from_env` reads and checks them."""
+        wanted = {k: v for k, v in environ.items() if k.startswith("LEGACY_") or k == "LOG_LEVEL"}
+        return cls.from_env(wanted)
 
     @classmethod
     def service_table_from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -299,8 +297,7 @@ class Config:
         """Read and validate the configuration from environment variables."""
 
         def text(name: str) -> str | None:
-            value = environ.get(name, "").strip()
-            return value or None
+            return environ.get(name, "").strip() or None
 
         config = cls(
             region=text("REGION_NAME") or text("AWS_REGION") or "us-east-1",
@@ -334,8 +331,14 @@ class Config:
                 for name in environ.get("LOCAL_POOL_USERNAME_ATTRIBUTES", "").split(",")
                 if name.strip()
             ),
-            demo_page=_optional_flag(environ, "DEMO_PAGE"),
-            **_legacy_fields(environ),
+            demo_page=_flag(environ, "DEMO_PAGE", None),
+            legacy_database_url=text("LEGACY_DATABASE_URL"),
+            legacy_user_query=text("LEGACY_USER_QUERY"),
+            legacy_users_query=text("LEGACY_USERS_QUERY"),
+            legacy_auth_url=text("LEGACY_AUTH_URL"),
+            legacy_auth_token=text("LEGACY_AUTH_TOKEN"),
+            legacy_emails_verified=_flag(environ, "LEGACY_EMAILS_VERIFIED", False),
+            legacy_timeout_seconds=_seconds(environ, "LEGACY_TIMEOUT_SECONDS", 2.0),
         )
         config.validate()
         return config
@@ -349,7 +352,8 @@ def _is_origin(origin: str) -> bool:
     return port is None or int(port) <= MAX_PORT
 
 
-def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+def _flag(environ: Mapping[str, str], name: str, default: _Default) -> bool | _Default:
+    """A true/false variable; unset or blank means the default (None: "the mode's default")."""
     raw = environ.get(name)
     if raw is None:
         return default
@@ -359,13 +363,6 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False if value else default
     raise ConfigError(name, f"expected true or false, got {raw!r}")
-
-
-def _optional_flag(environ: Mapping[str, str], name: str) -> bool | None:
-    """A true/false variable whose absence (or empty value) means "the default of the mode"."""
-    if not environ.get(name, "").strip():
-        return None
-    return _flag(environ, name, False)
 
 
 def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -387,22 +384,6 @@ def _attributes(environ: Mapping[str, str]) -> frozenset[str]:
         if not _ATTRIBUTE.fullmatch(name):
             raise ConfigError("WRITABLE_ATTRIBUTES", f"not an attribute name: {name!r}")
     return names
-
-
-def _legacy_fields(environ: Mapping[str, str]) -> dict[str, Any]:
-    def text(name: str) -> str | None:
-        value = environ.get(name, "").strip()
-        return value or None
-
-    return {
-        "legacy_database_url": text("LEGACY_DATABASE_URL"),
-        "legacy_user_query": text("LEGACY_USER_QUERY"),
-        "legacy_users_query": text("LEGACY_USERS_QUERY"),
-        "legacy_auth_url": text("LEGACY_AUTH_URL"),
-        "legacy_auth_token": text("LEGACY_AUTH_TOKEN"),
-        "legacy_emails_verified": _flag(environ, "LEGACY_EMAILS_VERIFIED", False),
-        "legacy_timeout_seconds": _seconds(environ, "LEGACY_TIMEOUT_SECONDS", 2.0),
-    }
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:

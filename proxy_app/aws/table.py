@@ -21,7 +21,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from proxy_app.aws.cognito import aws_client
+from proxy_app.aws.calls import aws_client
 from proxy_app.config import Config
 from proxy_app.core.errors import CognitoUnavailable
 

@@ -20,6 +20,10 @@ DEFAULT_STATE_FILE = ".cognito-proxy/local.json"
 _PROBE_SECONDS = 1.0
 
 
+# The emulator takes any credentials; these say where they came from.
+LOCAL_CREDENTIALS = ("local", "local")
+
+
 @dataclass(frozen=True)
 class LocalState:
     """What a second process needs to reach the running service's emulator."""

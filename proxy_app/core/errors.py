@@ -42,6 +42,15 @@ class LegacyStoreUnavailable(CognitoUnavailable):
         super().__init__("LegacyStoreUnavailable")
 
 
+class InputRefused(ServiceFailure):
+    """Input the rules refuse, before anything is asked of Cognito; `errors` names the
+    fields, as validation errors do (400 at the edge)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("input refused")
+        self.errors = errors
+
+
 class CognitoInputRefused(ServiceFailure):
     """Input our schemas let through but Cognito's parameter rules (or SECRET_HASH) refuse;
     `errors` names the fields, as validation errors do."""
@@ -71,3 +80,17 @@ class TokenForbidden(ServiceFailure):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class AttributeNotWritable(ServiceFailure):
+    """Attributes a user may not set: WRITABLE_ATTRIBUTES does not list them (403 at the
+    edge); `names` sorted."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__("not writable: " + ", ".join(names))
+        self.names = names
+
+
+def unexpected_answer(operation: str) -> CognitoRefused:
+    """Build the error for a Cognito answer that lacks what it must have (502 at the edge)."""
+    return CognitoRefused(f"{operation}:UnexpectedAnswer")

@@ -1,19 +1,9 @@
-"""TOTP set-up for authenticator apps: the otpauth:// URI, its QR code, and MFA settings."""
+"""TOTP set-up for authenticator apps: the otpauth:// URI and its QR code."""
 
 from __future__ import annotations
 
 import io
-from typing import Any
 from urllib.parse import quote, urlencode
-
-# Cognito's names for the factors, and the API's.
-FACTOR_NAMES = {"SOFTWARE_TOKEN_MFA": "totp", "SMS_MFA": "sms", "EMAIL_OTP": "email"}
-# SetUserMFAPreference's parameter for each of the API's factors.
-FACTOR_SETTINGS = {
-    "totp": "SoftwareTokenMfaSettings",
-    "sms": "SMSMfaSettings",
-    "email": "EmailMfaSettings",
-}
 
 
 def otpauth_uri(issuer: str, account: str | None, secret: str) -> str:
@@ -39,20 +29,3 @@ def totp_setup(issuer: str, account: str | None, secret: str) -> dict[str, str]:
     """The body of a TOTP set-up answer: the secret, its URI and the URI's QR code."""
     uri = otpauth_uri(issuer, account, secret)
     return {"secretCode": secret, "otpauthUri": uri, "qrSvg": qr_svg(uri)}
-
-
-def preference_settings(factors: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
-    """Translate the API's factors into SetUserMFAPreference's parameters."""
-    return {
-        FACTOR_SETTINGS[name]: {"Enabled": factor["enabled"], "PreferredMfa": factor["preferred"]}
-        for name, factor in factors.items()
-    }
-
-
-def mfa_settings(user: dict[str, Any]) -> dict[str, Any]:
-    """Read a GetUser answer's MFA settings under the API's factor names."""
-    enabled = [
-        FACTOR_NAMES[name] for name in user.get("UserMFASettingList") or [] if name in FACTOR_NAMES
-    ]
-    preferred = FACTOR_NAMES.get(user.get("PreferredMfaSetting") or "")
-    return {"enabled": enabled, "preferred": preferred}

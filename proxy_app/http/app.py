@@ -12,20 +12,16 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import NotFound
 
-from proxy_app.aws.cognito import CognitoGateway
 from proxy_app.config import AUTOCONFIRM_SECRET_HEADER, Config
 from proxy_app.http.inputs import MAX_BODY_BYTES
 from proxy_app.http.logs import configure_logging, log_request
 from proxy_app.http.problems import register_error_handlers
 from proxy_app.http.routes import register_blueprints
 from proxy_app.http.schemas import header_fields
-from proxy_app.tokens.verifier import TokenVerifier
+from proxy_app.services import Services
 
 if TYPE_CHECKING:
-    from local_cognito import Emulator
-    from proxy_app.aws.table import Records
-    from proxy_app.migration.on_sign_in import Migration
-    from proxy_app.migration.policy import MigrationPolicy
+    from local_cognito.mode import LocalMode
 
 log = logging.getLogger("proxy_app")
 
@@ -46,33 +42,31 @@ SECURITY_HEADERS = {
 }
 
 
-def build_app(config: Config | None = None) -> Flask:
-    """Build the app: configuration, Cognito gateway, token verifier, errors, routes.
+def build_app(config: Config | None = None, services: Services | None = None) -> Flask:
+    """Build the app: configuration, services, errors, routes.
 
     With no config, it is read from the environment. With no user pool configured (and
-    not inside Lambda) the app runs in local mode against an embedded emulator.
+    not inside Lambda) the app runs in local mode against an embedded emulator. Given
+    services, the app acts through them (and their configuration).
     """
+    if services is not None:
+        config = services.config
     if config is None:
         config = Config.from_env(os.environ)
     else:
         config.validate()
     configure_logging(config.log_level)
     local_mode = config.local_mode
-    local: Emulator | None = None
+    local: LocalMode | None = None
     # Decided before local mode points the configuration at its emulator's pool.
     serves_demo_page = config.serves_demo_page
-    if local_mode:
-        from local_cognito.mode import local_config, print_banner, record_state, start_local_cognito
+    if local_mode and services is None:
+        # The one import of local mode from what ships: never reached in Lambda, where
+        # Config refuses local mode (and local_cognito is not in the zip).
+        from local_cognito.mode import start_local_mode
 
-        local = start_local_cognito(config)
-        config = local_config(config, local)
-        print_banner(
-            local,
-            allow_remote=config.local_mode_allow_remote,
-            accept_any_code=config.local_accept_any_code,
-            state_file=record_state(config),
-            demo_page=serves_demo_page,
-        )
+        local = start_local_mode(config, demo_page=serves_demo_page)
+        config = local.config
     if config.autoconfirm_user:
         _say_how_autoconfirm_works(config)
 
@@ -80,17 +74,14 @@ def build_app(config: Config | None = None) -> Flask:
     app.config["PROXY"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    gateway = app.extensions["cognito_gateway"] = CognitoGateway(config)
-    app.extensions["token_verifier"] = TokenVerifier(config)
-    records = app.extensions["records"] = _records(config, create=local_mode)
-    policy = app.extensions["migration_policy"] = _policy(gateway, records)
-    app.extensions["migration"] = _migration(config, gateway, policy)
+    if services is None:
+        services = Services.build(config, create_table=local_mode)
+    app.extensions["services"] = services
+    # Tests reach into these by name (a Stubber on the gateway's client).
+    app.extensions["cognito_gateway"] = services.gateway
+    app.extensions["records"] = services.records
     register_error_handlers(app)
     register_blueprints(app)
-    if local is not None:
-        from local_cognito.routes import register_local_routes
-
-        register_local_routes(app, local.codes)
     if serves_demo_page:
         from proxy_app.web import web
 
@@ -104,10 +95,8 @@ def build_app(config: Config | None = None) -> Flask:
     if config.cors_allowed_origins:
         _allow_cors(app, config)
     app.before_request(_start_request)
-    if local_mode and not config.local_mode_allow_remote:
-        from local_cognito.mode import answer_this_machine_only
-
-        app.before_request(answer_this_machine_only)
+    if local is not None:
+        local.attach(app)
     app.after_request(_finish_request)
     app.wsgi_app = OriginalStagePrefix(ServiceHeaders(app.wsgi_app))  # type: ignore[method-assign]
     return app
@@ -158,43 +147,6 @@ def _allow_cors(app: Flask, config: Config) -> None:
         supports_credentials=False,
         max_age=600,
     )
-
-
-def _records(config: Config, *, create: bool) -> Records | None:
-    """The service's own table, when configured (local mode makes its own)."""
-    if config.records_table is None:
-        return None
-    from proxy_app.aws.table import Records
-
-    records = Records(config)
-    if create:
-        records.create_table()
-    return records
-
-
-def _policy(gateway: CognitoGateway, records: Records | None) -> MigrationPolicy:
-    """The migration policy, which deletions are recorded through even without a legacy
-    store (the pool is described at its first question, not at start-up)."""
-    from proxy_app.migration.policy import MigrationPolicy
-
-    return MigrationPolicy(records, gateway.describe_user_pool)
-
-
-def _migration(
-    config: Config, gateway: CognitoGateway, policy: MigrationPolicy
-) -> Migration | None:
-    """Migration from the legacy store, when one is configured; imported only then."""
-    if not config.legacy_configured:
-        return None
-    from proxy_app.legacy import LegacySource, legacy_source
-    from proxy_app.migration.on_sign_in import Migration
-
-    def source() -> LegacySource:
-        built = legacy_source(config)
-        assert built is not None
-        return built
-
-    return Migration(gateway, source, policy)
 
 
 def _say_how_autoconfirm_works(config: Config) -> None:

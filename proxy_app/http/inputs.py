@@ -12,7 +12,8 @@ from flask import current_app, g, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import ClientDisconnected
 
-from proxy_app.http.problems import ApiError, validation_failed
+from proxy_app.http import codes
+from proxy_app.http.problems import problem, validation_failed
 from proxy_app.http.schemas import instance
 
 MAX_BODY_BYTES = 16 * 1024
@@ -133,28 +134,23 @@ def _json_body() -> dict[str, Any]:
     """Parse the body as a JSON object; no body is an empty object."""
     data = _body_bytes()
     if len(data) > MAX_BODY_BYTES:
-        raise ApiError(
-            413, "PayloadTooLarge", "Payload too large", "The request body is larger than allowed."
-        )
+        raise problem(413, codes.PAYLOAD_TOO_LARGE, "The request body is larger than allowed.")
     if not data.strip():
         return {}
     # "application/json" as it is, what nearly every client sends, needs no parsing.
     if request.environ.get("CONTENT_TYPE") not in JSON_TYPES and not _is_json(request.mimetype):
-        raise ApiError(
+        raise problem(
             415,
-            "UnsupportedMediaType",
-            "Unsupported media type",
+            codes.UNSUPPORTED_MEDIA_TYPE,
             "Send the body as JSON with Content-Type: application/json.",
         )
     try:
         text = data.decode("utf-8")
         value = _DECODER.decode(text)
     except (UnicodeError, ValueError, RecursionError):
-        raise ApiError(
-            400, "MalformedJson", "Malformed JSON", "The body is not valid UTF-8 JSON."
-        ) from None
+        raise problem(400, codes.MALFORMED_JSON, "The body is not valid UTF-8 JSON.") from None
     if not isinstance(value, dict):
-        raise ApiError(400, "MalformedJson", "Malformed JSON", "The body must be a JSON object.")
+        raise problem(400, codes.MALFORMED_JSON, "The body must be a JSON object.")
     return value
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask
 from marshmallow import Schema
 
 from proxy_app.http.problems import COGNITO_ERRORS
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 TITLE = "cognito-proxy"
 VERSION = "1.0.0"
@@ -56,7 +54,7 @@ BEARER = {
 
 @dataclass(frozen=True)
 class Operation:
-    """What the OpenAPI document says of one view."""
+    """What the OpenAPI document says of one view (endpoint.endpoint attaches it)."""
 
     summary: str
     request: type[Schema] | None
@@ -66,32 +64,6 @@ class Operation:
     tag: str
     upstream: bool
     parameters: Sequence[dict[str, Any]]
-
-
-def documented(
-    tag: str,
-    *,
-    request: type[Schema] | None = None,
-    response: type[Schema] | None = None,
-    status: int = 200,
-    errors: Sequence[int] = (),
-    upstream: bool = True,
-    parameters: Sequence[dict[str, Any]] = (),
-) -> Callable[[F], F]:
-    """Attach the request/response schemas of a view, for the OpenAPI document.
-
-    `upstream` views call Cognito, so they may answer any status of the Cognito error table;
-    `parameters` are extra OpenAPI parameters (query strings) of the view.
-    """
-
-    def attach(view: F) -> F:
-        summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
-        view.openapi = Operation(  # type: ignore[attr-defined]
-            summary, request, response, status, tuple(errors), tag, upstream, tuple(parameters)
-        )
-        return view
-
-    return attach
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
@@ -104,7 +76,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     from apispec import APISpec
     from apispec.ext.marshmallow import MarshmallowPlugin
 
-    from proxy_app.http.schemas import Problem
+    from proxy_app.http.schemas.meta import Problem
 
     spec = APISpec(
         title=TITLE,
@@ -160,7 +132,7 @@ def _component_name(schema_class: type[Schema]) -> str:
 def _document_rules(component: dict[str, Any], schema_class: type[Schema], config: Any) -> None:
     """Add what marshmallow cannot tell apispec: names the configuration allows, and rules
     that join members (the schema class's OPENAPI_RULES)."""
-    from proxy_app.http.schemas import ANSWER_NAMES
+    from proxy_app.http.schemas.auth import ANSWER_NAMES
 
     writable = sorted(config.writable_attributes)
     for name, field in schema_class().fields.items():

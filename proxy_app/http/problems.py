@@ -13,15 +13,18 @@ from werkzeug.exceptions import HTTPException
 
 from proxy_app.core.errors import (
     MISCONFIGURED,
+    AttributeNotWritable,
     CognitoInputRefused,
     CognitoRefused,
     CognitoUnavailable,
+    InputRefused,
     LegacyStoreUnavailable,
     NoCredentials,
     ServiceFailure,
     TokenForbidden,
     TokenRejected,
 )
+from proxy_app.http import codes
 
 log = logging.getLogger("proxy_app")
 
@@ -48,12 +51,32 @@ class ApiError(Exception):
         return f"{self.status} {self.code}: {self.detail}"
 
 
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    reason: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> ApiError:
+    """Build an ApiError with its code's title (codes.TITLES)."""
+    return ApiError(
+        status,
+        code,
+        codes.TITLES[code],
+        detail,
+        errors=errors,
+        reason=reason,
+        headers=headers or {},
+    )
+
+
 def validation_failed(errors: dict[str, list[str]], detail: str | None = None) -> ApiError:
     """Build the 400 for input that does not fit the schema."""
-    return ApiError(
+    return problem(
         400,
-        "ValidationFailed",
-        "Invalid request",
+        codes.VALIDATION_FAILED,
         detail or "The request has invalid or missing fields.",
         errors=errors,
     )
@@ -61,7 +84,12 @@ def validation_failed(errors: dict[str, list[str]], detail: str | None = None) -
 
 def invalid_token(reason: str, detail: str) -> ApiError:
     """Build the 401 for a token that failed verification."""
-    return ApiError(401, "InvalidToken", "Invalid token", detail, reason=reason)
+    return problem(401, codes.INVALID_TOKEN, detail, reason=reason)
+
+
+def forbidden(reason: str, detail: str) -> ApiError:
+    """Build the 403 for a caller this route refuses, whoever they are; `reason` says why."""
+    return problem(403, codes.FORBIDDEN, detail, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -70,18 +98,13 @@ class CognitoErrorRule:
 
     status: int
     code: str
-    title: str
     detail: str | None  # None: Cognito's own message is about the caller's input; pass it on
     retry_after: bool = False
 
 
-_UPSTREAM = CognitoErrorRule(
-    502, "UpstreamError", "Upstream error", "Cognito failed to handle the request."
-)
-_THROTTLED = CognitoErrorRule(
-    429, "TooManyRequests", "Too many requests", "Too many requests; retry later.", True
-)
-_SIGN_IN = CognitoErrorRule(401, "NotAuthorized", "Not authorized", SIGN_IN_FAILED)
+_UPSTREAM = CognitoErrorRule(502, codes.UPSTREAM_ERROR, "Cognito failed to handle the request.")
+_THROTTLED = CognitoErrorRule(429, codes.TOO_MANY_REQUESTS, "Too many requests; retry later.", True)
+_SIGN_IN = CognitoErrorRule(401, codes.NOT_AUTHORIZED, SIGN_IN_FAILED)
 
 # Every Cognito exception the routes can meet, named once. A name not listed here is
 # answered as UpstreamError, with Cognito's code in the log.
@@ -90,46 +113,42 @@ COGNITO_ERRORS: dict[str, CognitoErrorRule] = {
     # Same body as a wrong password, so sign-in cannot be used to find accounts.
     "UserNotFoundException": _SIGN_IN,
     "UserNotConfirmedException": CognitoErrorRule(
-        403, "UserNotConfirmed", "User not confirmed", "The user has not confirmed sign-up."
+        403, codes.USER_NOT_CONFIRMED, "The user has not confirmed sign-up."
     ),
     "PasswordResetRequiredException": CognitoErrorRule(
         403,
-        "PasswordResetRequired",
-        "Password reset required",
+        codes.PASSWORD_RESET_REQUIRED,
         "The user must reset the password before signing in.",
     ),
     "UsernameExistsException": CognitoErrorRule(
-        409, "UsernameExists", "Username exists", "An account with this username exists."
+        409, codes.USERNAME_EXISTS, "An account with this username exists."
     ),
     "AliasExistsException": CognitoErrorRule(
-        409, "AliasExists", "Alias exists", "Another account uses this email or phone number."
+        409, codes.ALIAS_EXISTS, "Another account uses this email or phone number."
     ),
-    "CodeMismatchException": CognitoErrorRule(
-        400, "CodeMismatch", "Code mismatch", WRONG_CODE_DETAIL
-    ),
+    "CodeMismatchException": CognitoErrorRule(400, codes.CODE_MISMATCH, WRONG_CODE_DETAIL),
     # VerifySoftwareToken's wrong first code: the same mistake as any wrong code.
     "EnableSoftwareTokenMFAException": CognitoErrorRule(
-        400, "CodeMismatch", "Code mismatch", WRONG_CODE_DETAIL
+        400, codes.CODE_MISMATCH, WRONG_CODE_DETAIL
     ),
     "SoftwareTokenMFANotFoundException": CognitoErrorRule(
         400,
-        "SoftwareTokenNotSetUp",
-        "Authenticator not set up",
+        codes.SOFTWARE_TOKEN_NOT_SET_UP,
         "Set up and verify an authenticator app (TOTP) first.",
     ),
     "ExpiredCodeException": CognitoErrorRule(
-        400, "ExpiredCode", "Expired code", "The confirmation code has expired; ask for a new one."
+        400, codes.EXPIRED_CODE, "The confirmation code has expired; ask for a new one."
     ),
-    "InvalidPasswordException": CognitoErrorRule(400, "InvalidPassword", "Invalid password", None),
-    "InvalidParameterException": CognitoErrorRule(400, "ValidationFailed", "Invalid request", None),
+    "InvalidPasswordException": CognitoErrorRule(400, codes.INVALID_PASSWORD, None),
+    "InvalidParameterException": CognitoErrorRule(400, codes.VALIDATION_FAILED, None),
     "UserLambdaValidationException": CognitoErrorRule(
-        400, "ValidationFailed", "Invalid request", "The user pool's trigger refused the request."
+        400, codes.VALIDATION_FAILED, "The user pool's trigger refused the request."
     ),
     "TooManyRequestsException": _THROTTLED,
     "LimitExceededException": _THROTTLED,
     "TooManyFailedAttemptsException": _THROTTLED,
     "CodeDeliveryFailureException": CognitoErrorRule(
-        502, "CodeDeliveryFailed", "Code delivery failed", "Cognito could not send the code."
+        502, codes.CODE_DELIVERY_FAILED, "Cognito could not send the code."
     ),
     "ResourceNotFoundException": _UPSTREAM,
     "InternalErrorException": _UPSTREAM,
@@ -152,13 +171,8 @@ def from_cognito(cognito_code: str, message: str) -> ApiError:
         error.cognito_code = MISCONFIGURED
         return error
     rule = COGNITO_ERRORS.get(cognito_code, _UPSTREAM)
-    error = ApiError(
-        rule.status,
-        rule.code,
-        rule.title,
-        rule.detail or _safe_message(message),
-        cognito_code=cognito_code,
-    )
+    error = problem(rule.status, rule.code, rule.detail or _safe_message(message))
+    error.cognito_code = cognito_code
     if rule.retry_after:
         error.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return error
@@ -191,10 +205,9 @@ def account_state_hidden() -> Iterator[None]:
 
 def upstream_unavailable() -> ApiError:
     """Build the 503 for a Cognito (or key server) that cannot be reached in time."""
-    return ApiError(
+    return problem(
         503,
-        "UpstreamUnavailable",
-        "Upstream unavailable",
+        codes.UPSTREAM_UNAVAILABLE,
         "Cognito could not be reached in time; retry later.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -215,11 +228,20 @@ def from_failure(failure: ServiceFailure) -> ApiError:
     if isinstance(failure, TokenRejected):
         return invalid_token(failure.reason, failure.detail)
     if isinstance(failure, TokenForbidden):
-        return ApiError(403, "Forbidden", "Forbidden", failure.detail, reason=failure.reason)
+        return forbidden(failure.reason, failure.detail)
+    if isinstance(failure, AttributeNotWritable):
+        return problem(
+            403,
+            codes.ATTRIBUTE_NOT_WRITABLE,
+            "These attributes cannot be set through this API: " + ", ".join(failure.names),
+            errors={name: ["Not writable."] for name in failure.names},
+        )
     if isinstance(failure, CognitoInputRefused):
         error = validation_failed(failure.errors)
         error.cognito_code = "ParamValidationError"
         return error
+    if isinstance(failure, InputRefused):
+        return validation_failed(failure.errors)
     error = internal_error()
     error.cognito_code = (
         "NoCredentialsError" if isinstance(failure, NoCredentials) else type(failure).__name__
@@ -235,12 +257,12 @@ def _safe_message(message: str) -> str:
 
 
 _HTTP_CODES = {
-    400: ("MalformedRequest", "Bad request"),
-    404: ("NotFound", "Not found"),
-    405: ("MethodNotAllowed", "Method not allowed"),
-    413: ("PayloadTooLarge", "Payload too large"),
-    415: ("UnsupportedMediaType", "Unsupported media type"),
-    431: ("HeadersTooLarge", "Request header fields too large"),
+    400: codes.MALFORMED_REQUEST,
+    404: codes.NOT_FOUND,
+    405: codes.METHOD_NOT_ALLOWED,
+    413: codes.PAYLOAD_TOO_LARGE,
+    415: codes.UNSUPPORTED_MEDIA_TYPE,
+    431: codes.HEADERS_TOO_LARGE,
 }
 
 
@@ -249,13 +271,13 @@ def from_http_exception(exc: HTTPException) -> ApiError:
     status = exc.code or 500
     if status >= 500:
         return internal_error()
-    code, title = _HTTP_CODES.get(status, ("BadRequest", "Bad request"))
+    code = _HTTP_CODES.get(status, codes.BAD_REQUEST)
     detail = {
         404: "No route matches this path.",
         405: "This path does not accept this method.",
         413: "The request body is larger than allowed.",
-    }.get(status, title + ".")
-    error = ApiError(status, code, title, detail)
+    }.get(status, codes.TITLES[code] + ".")
+    error = problem(status, code, detail)
     if status == 405:
         allowed = getattr(exc, "valid_methods", None)
         if allowed:
@@ -265,10 +287,9 @@ def from_http_exception(exc: HTTPException) -> ApiError:
 
 def internal_error() -> ApiError:
     """Build the 500 that hides its cause (the log has it, under the request id)."""
-    return ApiError(
+    return problem(
         500,
-        "InternalError",
-        "Internal error",
+        codes.INTERNAL_ERROR,
         "The service failed; the request id identifies the cause in the logs.",
     )
 

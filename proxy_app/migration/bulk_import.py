@@ -1,21 +1,20 @@
-"""Bulk migration, under `flask users`: import, Cognito's CSV, and the migration's status.
+"""Bulk import, under `flask users import`: legacy users created in Cognito, paced,
+resumable and bounded, with a report of what became of each.
 
 Nothing here knows click or Flask: it works on the gateway and a legacy source, raises
 domain errors, and reports users by username and reason code, never a password or hash.
+Cognito's CSV files are `cognito_csv.py`'s; where the migration stands is `status.py`'s.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from proxy_app.core.errors import (
     CognitoInputRefused,
@@ -23,13 +22,14 @@ from proxy_app.core.errors import (
     CognitoUnavailable,
     NoCredentials,
 )
-from proxy_app.legacy import LegacyError, LegacyUser, cognito_attributes
-from proxy_app.migration.policy import DELETED, WITHOUT_PASSWORD
+from proxy_app.legacy import LegacyError, LegacyUser
+from proxy_app.migration.cognito_csv import BadRow
+from proxy_app.migration.policy import DELETED
 from proxy_app.migration.policy import LOCKED_IN_LEGACY_STORE as LOCKED_IN_LEGACY
 
 if TYPE_CHECKING:
     from proxy_app.aws.cognito import CognitoGateway
-    from proxy_app.legacy import LegacySource
+    from proxy_app.migration.cognito_csv import PoolSchema
     from proxy_app.migration.policy import MigrationPolicy
 
 MIN_RATE = 1.0  # calls per second; throttling never slows an import below it
@@ -51,57 +51,11 @@ USER_REFUSALS = frozenset(
     }
 )
 THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException"})
-ABSENT = "ABSENT"
-
-# The standard attributes in the order of Cognito's GetCSVHeader (moto lacks it).
-CSV_STANDARD_ATTRIBUTES = (
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "email",
-    "email_verified",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "phone_number",
-    "phone_number_verified",
-    "address",
-    "updated_at",
-)
-CSV_FLAGS = frozenset({"email_verified", "phone_number_verified"})
-# A cell starting with one of these is a formula to a spreadsheet (OWASP's "CSV
-# injection"); the file is for Cognito, but an operator may well open it first.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
-# Values a leading quote would corrupt, which no spreadsheet runs: a phone number as
-# Cognito takes it (E.164), and a plain number.
-_INERT = re.compile(r"\+[1-9][0-9]{1,14}|[+-]?[0-9]+(?:\.[0-9]+)?")
-# Cognito's limits on one import job's file.
-IMPORT_JOB_MAX_ROWS = 500_000
-IMPORT_JOB_MAX_BYTES = 100 * 1024 * 1024
 
 CREATED, SKIPPED, FAILED, UNATTEMPTED = "created", "skipped", "failed", "unattempted"
 ALREADY_IN_COGNITO = "AlreadyInCognito"
 DELETED_THROUGH_SERVICE = "DeletedThroughService"
 LOCKED_IN_LEGACY_STORE = "LockedInLegacyStore"
-
-
-class UnreadableCsv(LegacyError):
-    """The CSV file given to `users import` cannot be read."""
-
-
-@dataclass(frozen=True)
-class BadRow:
-    """A row of the input that names no user."""
-
-    line: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -115,41 +69,6 @@ class Outcome:
     line: int | None = None
     stops_run: bool = False
     detail: str | None = None
-
-
-@dataclass(frozen=True)
-class PoolSchema:
-    """The attributes a pool knows: every standard one, and its custom ones."""
-
-    custom: tuple[str, ...]
-    required: frozenset[str]
-
-    @classmethod
-    def of(cls, user_pool: dict[str, Any]) -> PoolSchema:
-        """Read the schema from DescribeUserPool's answer."""
-        custom: list[str] = []
-        required: set[str] = set()
-        for attribute in user_pool.get("SchemaAttributes") or []:
-            name = str(attribute.get("Name") or "")
-            if name.startswith("custom:"):
-                custom.append(name)
-            # Cognito makes `sub` itself; developer-only attributes are not the user's.
-            if attribute.get("Required") and name != "sub" and not name.startswith("dev:"):
-                required.add(name)
-        return cls(tuple(custom), frozenset(required))
-
-    def unknown(self, attributes: Iterable[str]) -> list[str]:
-        """Name the attributes the pool would refuse as not in its schema."""
-        known = set(CSV_STANDARD_ATTRIBUTES) | set(self.custom)
-        return sorted(name for name in attributes if name not in known)
-
-    def missing(self, attributes: Iterable[str]) -> list[str]:
-        """Name the pool's required attributes that are absent."""
-        return sorted(self.required - set(attributes))
-
-    def csv_header(self) -> list[str]:
-        """The columns of Cognito's import job file, in GetCSVHeader's order."""
-        return [*CSV_STANDARD_ATTRIBUTES, *self.custom, "cognito:mfa_enabled", "cognito:username"]
 
 
 class Pacer:
@@ -468,188 +387,3 @@ def _failure_json(outcome: Outcome) -> dict[str, Any]:
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
-class CognitoStatuses:
-    """Every user of the pool by username (and by alias, where the pool signs in by one)."""
-
-    def __init__(self, case_sensitive: bool) -> None:
-        self._case_sensitive = case_sensitive
-        self._status: dict[str, str] = {}
-        self._user_of: dict[str, str] = {}  # alias key -> the user's own key
-        self.users = 0
-
-    @classmethod
-    def of(cls, gateway: CognitoGateway) -> CognitoStatuses:
-        """List the pool with ListUsers, a page at a time."""
-        user_pool = gateway.describe_user_pool()
-        configuration = user_pool.get("UsernameConfiguration") or {}
-        statuses = cls(bool(configuration.get("CaseSensitive", True)))
-        # In a pool that signs in by email or phone, Username is a generated id and the
-        # legacy username is found in that attribute.
-        aliases = set(user_pool.get("UsernameAttributes") or [])
-        for user in gateway.list_users():
-            key = statuses._key(str(user["Username"]))
-            statuses._status[key] = str(user.get("UserStatus") or "UNKNOWN")
-            statuses.users += 1
-            for attribute in user.get("Attributes") or []:
-                if attribute.get("Name") in aliases and attribute.get("Value"):
-                    statuses._user_of.setdefault(statuses._key(str(attribute["Value"])), key)
-        return statuses
-
-    def find(self, username: str) -> tuple[str | None, str]:
-        """Return the matching user's key and status, or (None, "ABSENT")."""
-        key = self._key(username)
-        if key not in self._status:
-            key = self._user_of.get(key, key)
-        if key not in self._status:
-            return None, ABSENT
-        return key, self._status[key]
-
-    def _key(self, name: str) -> str:
-        return name if self._case_sensitive else name.casefold()
-
-
-def count_csv_rows(path: Path) -> int:
-    """Count the users of a CSV file, reading all of it: a bad file fails before any import."""
-    with path.open(newline="", encoding="utf-8-sig") as file:
-        rows = csv.reader(file)
-        try:
-            _username_column(path, next(rows, []))
-            return sum(1 for _row in rows)
-        except csv.Error as exc:
-            raise _unreadable(path, rows.line_num, exc) from None
-        except UnicodeDecodeError as exc:
-            raise UnreadableCsv(
-                f"{path.name} is not a UTF-8 CSV file ({type(exc).__name__})"
-            ) from None
-
-
-def _unreadable(path: Path, line: int, exc: csv.Error) -> UnreadableCsv:
-    """Say what is wrong with a CSV file, where; never a value of it."""
-    # The csv module tells its errors apart by message only ("field larger than field
-    # limit (131072)"); csv.field_size_limit() is far more than any attribute takes.
-    if "field limit" in str(exc):
-        limit = csv.field_size_limit() // 1024
-        return UnreadableCsv(f"{path.name}: a field on line {line} is over {limit} KiB")
-    return UnreadableCsv(f"{path.name} line {line}: not valid CSV ({type(exc).__name__})")
-
-
-def _username_column(path: Path, columns: list[str]) -> str:
-    for name in ("username", "cognito:username"):
-        if name in columns:
-            return name
-    raise UnreadableCsv(f"{path.name} has no username or cognito:username column")
-
-
-def csv_users(path: Path, *, emails_verified: bool) -> Iterator[LegacyUser | BadRow]:
-    """Yield the users of a CSV file: a username column plus Cognito attribute columns."""
-    with path.open(newline="", encoding="utf-8-sig") as file:
-        reader = csv.DictReader(file)
-        name_column = _username_column(path, list(reader.fieldnames or []))
-        try:
-            for row in reader:
-                username = (row.get(name_column) or "").strip()
-                if not username:
-                    yield BadRow(reader.line_num, "MissingUsername")
-                    continue
-                # Empty cells are absent values, not attributes to drop with a warning.
-                values = {k: v for k, v in row.items() if k and k != name_column and v}
-                yield LegacyUser(
-                    username, cognito_attributes(values, emails_verified=emails_verified)
-                )
-        except csv.Error as exc:
-            # The DictReader's own line_num is the last row's; its reader's, this one's.
-            raise _unreadable(path, reader.reader.line_num, exc) from None
-        except UnicodeDecodeError as exc:
-            raise UnreadableCsv(
-                f"{path.name} line {reader.reader.line_num}: unreadable ({type(exc).__name__})"
-            ) from None
-
-
-def write_cognito_csv(schema: PoolSchema, users: Iterable[LegacyUser], out: TextIO) -> Export:
-    """Write users as the CSV file Cognito's import jobs take; say what was left out."""
-    header = schema.csv_header()
-    columns = set(header)
-    export = Export()
-    # RFC 4180's line ending: a value with a carriage return, or a line feed, is quoted
-    # (with "\n" alone, a bare "\r" in a value would end the row for many readers).
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for user in users:
-        for name in user.attributes:
-            if name not in columns:
-                export.left_out[name] = export.left_out.get(name, 0) + 1
-        row = []
-        for column, value in zip(header, _csv_row(user, header), strict=True):
-            cell = spreadsheet_safe(value)
-            if cell != value:
-                export.quoted[column] = export.quoted.get(column, 0) + 1
-            row.append(cell)
-        writer.writerow(row)
-        export.rows += 1
-    return export
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell no spreadsheet runs as a formula: `'` before one that would be, as OWASP
-    advises, except for E.164 phone numbers and plain numbers, which must stay as they are.
-    """
-    if value.startswith(FORMULA_STARTS) and _INERT.fullmatch(value) is None:
-        return "'" + value
-    return value
-
-
-@dataclass
-class Export:
-    """How many users an export wrote, which attributes the pool's schema lacks, and
-    which columns had values quoted against formula injection."""
-
-    rows: int = 0
-    left_out: dict[str, int] = field(default_factory=dict)  # attribute name -> users
-    quoted: dict[str, int] = field(default_factory=dict)  # column -> values given a `'`
-
-
-def _csv_row(user: LegacyUser, header: list[str]) -> list[str]:
-    row: list[str] = []
-    for column in header:
-        if column == "cognito:username":
-            row.append(user.username)
-        elif column == "cognito:mfa_enabled":
-            row.append("false")
-        elif column in CSV_FLAGS:
-            row.append(user.attributes.get(column, "false"))
-        else:
-            row.append(user.attributes.get(column, ""))
-    return row
-
-
-def migration_status(
-    gateway: CognitoGateway,
-    source: LegacySource,
-    each_user: Callable[[str, str], None] = lambda _username, _status: None,
-) -> dict[str, int]:
-    """Count legacy users by where they stand in Cognito; call `each_user` for each one."""
-    statuses = CognitoStatuses.of(gateway)
-    counts = dict.fromkeys(
-        ("legacyUsers", "inCognito", "withPassword", "withoutPassword", "otherStatus"), 0
-    )
-    matched: set[str] = set()
-    for user in source.iter_users():
-        counts["legacyUsers"] += 1
-        key, status = statuses.find(user.username)
-        each_user(user.username, status)
-        if key is None:
-            continue
-        matched.add(key)
-        counts["inCognito"] += 1
-        if status == "CONFIRMED":
-            counts["withPassword"] += 1
-        elif status in WITHOUT_PASSWORD:
-            counts["withoutPassword"] += 1
-        else:
-            counts["otherStatus"] += 1
-    counts["absent"] = counts["legacyUsers"] - counts["inCognito"]
-    counts["pending"] = counts["withoutPassword"] + counts["absent"]
-    counts["cognitoOnly"] = statuses.users - len(matched)
-    return counts

@@ -25,10 +25,10 @@ import secrets
 import string
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from proxy_app.aws.cognito import CognitoGateway
 from proxy_app.core.errors import CognitoRefused, LegacyStoreUnavailable
+from proxy_app.core.models import SignInResult
 from proxy_app.legacy import LegacyRefused, LegacySource, LegacyUnavailable, LegacyUser
 from proxy_app.migration.policy import MigrationPolicy
 
@@ -74,7 +74,7 @@ class Migration:
                     self._built = self._make_source()
         return self._built
 
-    def sign_in(self, username: str, password: str) -> dict[str, Any]:
+    def sign_in(self, username: str, password: str) -> SignInResult:
         """Sign in; when Cognito refuses a user it lacks, migrate them and sign in again."""
         try:
             return self._gateway.sign_in(username, password)
@@ -232,7 +232,7 @@ class Migration:
             if error.code == "UserNotFoundException":
                 return None
             raise
-        return str(user.get("UserStatus") or "UNKNOWN")
+        return user.status or "UNKNOWN"
 
     def _event(self, event: str, **extra: str) -> None:
         # The username stays out, like every request field; the request id finds it.

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from proxy_app.aws.table import Records
+    from proxy_app.core.models import UserPool
     from proxy_app.legacy import LegacyUser
 
 # Statuses of users that exist in Cognito without a password of their own.
@@ -35,41 +35,23 @@ DISABLED_IN_LEGACY_STORE = "disabled-in-legacy-store"
 DELETED = "deleted-through-this-service"
 
 
-@dataclass(frozen=True)
-class PoolNames:
-    """How the pool tells usernames apart (DescribeUserPool, read once)."""
-
-    case_sensitive: bool
-    by_email: bool  # UsernameAttributes holds email: users sign in by their email
-
-    @classmethod
-    def of(cls, user_pool: dict[str, Any]) -> PoolNames:
-        configuration = user_pool.get("UsernameConfiguration") or {}
-        return cls(
-            case_sensitive=bool(configuration.get("CaseSensitive", True)),
-            by_email="email" in (user_pool.get("UsernameAttributes") or []),
-        )
-
-
 class MigrationPolicy:
     """The rules above, over the service's table and the pool's naming."""
 
-    def __init__(
-        self, records: Records | None, pool: Callable[[], dict[str, Any]] | None = None
-    ) -> None:
+    def __init__(self, records: Records | None, pool: Callable[[], UserPool] | None = None) -> None:
         self._records = records
         self._describe = pool
-        self._names: PoolNames | None = None
+        self._names: UserPool | None = None
         self._lock = threading.Lock()
 
     @property
-    def pool(self) -> PoolNames | None:
+    def pool(self) -> UserPool | None:
         """The pool's naming, read at first use; None where it cannot be read (the
         trigger), and names are then checked in every form."""
         if self._names is None and self._describe is not None:
             with self._lock:
                 if self._names is None:
-                    self._names = PoolNames.of(self._describe())
+                    self._names = self._describe()
         return self._names
 
     def same_user(self, first: str, second: str) -> bool:
@@ -94,7 +76,7 @@ class MigrationPolicy:
         if self._records is None:
             return False
         names = [*self._keys(username)]
-        if email and (self.pool is None or self.pool.by_email):
+        if email and (self.pool is None or self.pool.signs_in_by_email):
             names += self._keys(email)
         return self._records.any_deleted(tuple(dict.fromkeys(names)))
 
@@ -108,7 +90,7 @@ class MigrationPolicy:
             return
         pool = self.pool
         names = [self._key(username)]
-        email = email_of() if pool is None or pool.by_email else None
+        email = email_of() if pool is None or pool.signs_in_by_email else None
         if email:
             names.append(self._key(email))
         for name in dict.fromkeys(names):

@@ -1,1 +1,1 @@
-"""Cognito's JWTs verified: the JSON Web Key Set cache and the verifier."""
+"""Cognito's JWTs verified: compact JWS parsing (jws), the pool's key set (jwks), the verifier."""

@@ -36,7 +36,7 @@ PAGE_CSP = (
     "img-src 'self' data:; connect-src 'self'; form-action 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-# Swagger UI 5 needs nothing more (tests/test_browser.py runs "Try it out" in Chromium and
+# Swagger UI 5 needs nothing more (tests/browser/test_browser.py runs "Try it out" in Chromium and
 # fails on any CSP violation): its React code sets styles through the DOM, which
 # style-src allows, never as inline <style> or style="" markup; its stylesheet's icons are
 # data: images (img-src data:); it fetches only /openapi.json and the routes it tries

@@ -9,16 +9,13 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from proxy_app.aws.cognito import unexpected_answer
 from proxy_app.config import AUTOCONFIRM_SECRET_HEADER
+from proxy_app.core.attributes import check_writable
 from proxy_app.core.errors import CognitoRefused, ServiceFailure
-from proxy_app.http import context
-from proxy_app.http.attributes import check_writable
-from proxy_app.http.inputs import load
-from proxy_app.http.openapi import documented
-from proxy_app.http.problems import ApiError, account_state_hidden, validation_failed
-from proxy_app.http.responses import code_delivery, json_response, tokens_or_challenge
-from proxy_app.http.schemas import (
+from proxy_app.http import bodies, context
+from proxy_app.http.endpoint import endpoint
+from proxy_app.http.problems import account_state_hidden, forbidden, validation_failed
+from proxy_app.http.schemas.auth import (
     ChallengeRequest,
     CodeDeliveryResponse,
     ConfirmedResponse,
@@ -37,13 +34,12 @@ auth = Blueprint("auth", __name__)
 
 
 @auth.post("/signup")
-@documented("auth", request=SignUpRequest, response=SignUpResponse, status=201, errors=(403, 409))
-def sign_up() -> Any:
+@endpoint("auth", request=SignUpRequest, response=SignUpResponse, status=201, errors=(403, 409))
+def sign_up(data: dict[str, Any]) -> dict[str, Any]:
     """Create a user (and confirm it when AUTOCONFIRM_USER is true)."""
-    data = load(SignUpRequest)
     trusted = _from_trusted_backend()
     attributes: dict[str, str] = data["attributes"]
-    check_writable(attributes)
+    check_writable(attributes, context.config().writable_attributes)
     attributes = _with_email_from_username(data["username"], attributes)
     migration = context.migration()
     if migration is not None:
@@ -51,16 +47,15 @@ def sign_up() -> Any:
         migration.refuse_legacy_name(data["username"])
     gateway = context.gateway()
     result = gateway.sign_up(data["username"], data["password"], attributes)
-    confirmed = bool(result.get("UserConfirmed"))
+    confirmed = result.confirmed
     if context.config().autoconfirm_user and not confirmed:
         _confirm_or_roll_back(data["username"], verify_email=trusted and "email" in attributes)
         confirmed = True
-    body = {
-        "userSub": result.get("UserSub") or "",
+    return {
+        "userSub": result.sub,
         "userConfirmed": confirmed,
-        "codeDeliveryDetails": code_delivery(result.get("CodeDeliveryDetails")),
+        "codeDeliveryDetails": bodies.code_delivery(result.delivery),
     }
-    return json_response(SignUpResponse, body, 201)
 
 
 def _with_email_from_username(username: str, attributes: dict[str, str]) -> dict[str, str]:
@@ -90,12 +85,9 @@ def _from_trusted_backend() -> bool:
     if expected is None or not hmac.compare_digest(
         presented.encode("utf-8", "replace"), expected.encode("utf-8")
     ):
-        raise ApiError(
-            403,
-            "Forbidden",
-            "Forbidden",
+        raise forbidden(
+            "bad_autoconfirm_secret",
             f"The {AUTOCONFIRM_SECRET_HEADER} header does not match this service's secret.",
-            reason="bad_autoconfirm_secret",
         )
     return True
 
@@ -128,57 +120,54 @@ def _confirm_or_roll_back(username: str, *, verify_email: bool) -> None:
 
 
 @auth.post("/confirmsignup")
-@documented("auth", request=ConfirmSignUpRequest, response=ConfirmedResponse)
-def confirm_sign_up() -> Any:
+@endpoint("auth", request=ConfirmSignUpRequest, response=ConfirmedResponse)
+def confirm_sign_up(data: dict[str, Any]) -> dict[str, Any]:
     """Confirm a sign-up with the code Cognito sent."""
-    data = load(ConfirmSignUpRequest)
     with account_state_hidden():
         context.gateway().confirm_sign_up(data["username"], data["confirmationCode"])
-    return json_response(ConfirmedResponse, {"confirmed": True})
+    return {"confirmed": True}
 
 
 @auth.post("/resendcode")
-@documented("auth", request=UsernameRequest, response=CodeDeliveryResponse)
-def resend_code() -> Any:
+@endpoint("auth", request=UsernameRequest, response=CodeDeliveryResponse)
+def resend_code(data: dict[str, Any]) -> dict[str, Any]:
     """Send the sign-up confirmation code again."""
-    data = load(UsernameRequest)
-    result = context.gateway().resend_confirmation_code(data["username"])
-    body = {"codeDeliveryDetails": code_delivery(result.get("CodeDeliveryDetails"))}
-    return json_response(CodeDeliveryResponse, body)
+    delivery = context.gateway().resend_confirmation_code(data["username"])
+    return {"codeDeliveryDetails": bodies.code_delivery(delivery)}
 
 
 @auth.post("/admin/signin")
-@documented("auth", request=SignInRequest, response=SignInResponse, errors=(401, 403))
-def sign_in() -> Any:
+@endpoint("auth", request=SignInRequest, response=SignInResponse, errors=(401, 403))
+def sign_in(data: dict[str, Any]) -> dict[str, Any]:
     """Sign in with username and password; answer tokens or a challenge."""
-    data = load(SignInRequest)
     migration = context.migration()
     if migration is not None:
         result = migration.sign_in(data["username"], data["password"])
     else:
         result = context.gateway().sign_in(data["username"], data["password"])
-    return json_response(SignInResponse, tokens_or_challenge(result, "AdminInitiateAuth"))
+    return bodies.sign_in(result)
 
 
 @auth.post("/admin/challenge")
-@documented("auth", request=ChallengeRequest, response=SignInResponse, errors=(401, 403))
-def answer_challenge() -> Any:
+@endpoint("auth", request=ChallengeRequest, response=SignInResponse, errors=(401, 403))
+def answer_challenge(data: dict[str, Any]) -> dict[str, Any]:
     """Answer a sign-in challenge (a new password, an MFA code); answer tokens or the next."""
-    data = load(ChallengeRequest)
     responses: dict[str, str] = data["responses"]
     prefix = "userAttributes."
-    check_writable(name[len(prefix) :] for name in responses if name.startswith(prefix))
+    check_writable(
+        (name[len(prefix) :] for name in responses if name.startswith(prefix)),
+        context.config().writable_attributes,
+    )
     result = context.gateway().respond_to_challenge(
         data["username"], data["challengeName"], data["session"], responses
     )
-    return json_response(SignInResponse, tokens_or_challenge(result, "AdminRespondToAuthChallenge"))
+    return bodies.sign_in(result)
 
 
 @auth.post("/admin/refresh")
-@documented("auth", request=RefreshRequest, response=SignInResponse, errors=(401,))
-def refresh() -> Any:
+@endpoint("auth", request=RefreshRequest, response=SignInResponse, errors=(401,))
+def refresh(data: dict[str, Any]) -> dict[str, Any]:
     """Trade a refresh token for new id and access tokens."""
-    data = load(RefreshRequest)
     gateway = context.gateway()
     username = data.get("username")
     if gateway.needs_secret_hash and username is None:
@@ -187,8 +176,4 @@ def refresh() -> Any:
         )
     # A wrong username fails SECRET_HASH as a wrong secret would: the gateway answers it
     # as the caller's mistake (401), where every other route logs the operator's (500).
-    result = gateway.refresh(data["refreshToken"], username)
-    body = tokens_or_challenge(result, "InitiateAuth")
-    if "idToken" not in body:
-        raise unexpected_answer("InitiateAuth")
-    return json_response(SignInResponse, body)
+    return bodies.sign_in(gateway.refresh(data["refreshToken"], username))

@@ -14,10 +14,10 @@ from flask.blueprints import BlueprintSetupState
 
 from proxy_app.core.errors import ServiceFailure
 from proxy_app.http import context
-from proxy_app.http.openapi import build_spec, documented
-from proxy_app.http.problems import ApiError, from_failure, validation_failed
-from proxy_app.http.responses import json_response
-from proxy_app.http.schemas import DeepHealthResponse
+from proxy_app.http.endpoint import endpoint
+from proxy_app.http.openapi import build_spec
+from proxy_app.http.problems import ApiError, from_failure, upstream_unavailable, validation_failed
+from proxy_app.http.schemas.meta import DeepHealthResponse
 
 log = logging.getLogger("proxy_app.health")
 meta = Blueprint("meta", __name__)
@@ -73,11 +73,9 @@ def _timed(check: Callable[[], None]) -> tuple[float, ApiError | None]:
             "deep health check failed",
             extra={"requestId": g.request_id, "cognitoError": error.cognito_code or error.code},
         )
-        return 0.0, ApiError(
-            503,
-            "UpstreamUnavailable",
-            "Upstream unavailable",
-            f"Cognito failed the health check ({error.code}).",
+        return 0.0, dataclasses.replace(
+            upstream_unavailable(),
+            detail=f"Cognito failed the health check ({error.code}).",
             headers={"Retry-After": error.headers.get("Retry-After", "1")},
             cognito_code=error.cognito_code,
         )
@@ -90,18 +88,17 @@ def _add_deep_health_cache(state: BlueprintSetupState) -> None:
 
 
 @meta.get("/health")
-@documented("meta", response=DeepHealthResponse, upstream=False, parameters=[_DEEP])
-def health() -> Any:
+@endpoint("meta", response=DeepHealthResponse, upstream=False, parameters=[_DEEP])
+def health() -> dict[str, Any]:
     """Say that the service is up; with deep=true, that Cognito answers too."""
     if not _deep():
-        return json_response(DeepHealthResponse, {"status": "ok"})
+        return {"status": "ok"}
     cache: DeepHealthCache = current_app.extensions["deep_health"]
-    body = {
+    return {
         "status": "ok",
         "cognito": {"reachable": True, "latencyMs": cache.latency_ms(context.gateway().ping)},
         "jwks": context.verifier().jwks.state(),
     }
-    return json_response(DeepHealthResponse, body)
 
 
 def _deep() -> bool:

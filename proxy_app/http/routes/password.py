@@ -9,15 +9,13 @@ from flask import Blueprint, g
 
 from proxy_app.core.errors import CognitoRefused
 from proxy_app.http import context
-from proxy_app.http.inputs import load
-from proxy_app.http.openapi import documented
+from proxy_app.http.endpoint import endpoint
 from proxy_app.http.problems import account_state_hidden
-from proxy_app.http.responses import json_response
-from proxy_app.http.schemas import (
+from proxy_app.http.schemas.auth import UsernameRequest
+from proxy_app.http.schemas.password import (
     PasswordConfirmRequest,
     PasswordConfirmResponse,
     PasswordResetResponse,
-    UsernameRequest,
 )
 
 log = logging.getLogger("proxy_app.password")
@@ -30,10 +28,9 @@ _HIDDEN = {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedE
 
 
 @password.post("/password/reset")
-@documented("password", request=UsernameRequest, response=PasswordResetResponse)
-def reset_password() -> Any:
+@endpoint("password", request=UsernameRequest, response=PasswordResetResponse)
+def reset_password(data: dict[str, Any]) -> dict[str, Any]:
     """Start a password reset; the answer is the same whether the user exists or not."""
-    data = load(UsernameRequest)
     migration = context.migration()
     try:
         # Migration may send the code itself (None), or name the user the store's row
@@ -49,15 +46,13 @@ def reset_password() -> Any:
             "password reset not started",
             extra={"requestId": g.request_id, "cognitoError": error.code},
         )
-    body = {"codeDeliveryDetails": None, "message": RESET_MESSAGE}
-    return json_response(PasswordResetResponse, body)
+    return {"codeDeliveryDetails": None, "message": RESET_MESSAGE}
 
 
 @password.post("/password/confirm")
-@documented("password", request=PasswordConfirmRequest, response=PasswordConfirmResponse)
-def confirm_password() -> Any:
+@endpoint("password", request=PasswordConfirmRequest, response=PasswordConfirmResponse)
+def confirm_password(data: dict[str, Any]) -> dict[str, Any]:
     """Set a new password with the code from /password/reset."""
-    data = load(PasswordConfirmRequest)
     with account_state_hidden():
         context.gateway().confirm_forgot_password(
             data["username"], data["password"], data["confirmationCode"]
@@ -66,4 +61,4 @@ def confirm_password() -> Any:
     if migration is not None:
         # The account has a password of its own now: a legacy one never completes it.
         migration.reset_confirmed(data["username"])
-    return json_response(PasswordConfirmResponse, {"passwordReset": True})
+    return {"passwordReset": True}
