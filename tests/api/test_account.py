@@ -8,14 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.stub import ANY, Stubber
-from conftest import PASSWORD, Pool, User, problem, sign_in
+from botocore.stub import ANY
 from flask import Flask
 from flask.testing import FlaskClient
-from on_emulator import (  # noqa: F401 - fixtures: this module runs over the local emulator
-    cognito_on_emulator,
-    pool_on_emulator,
-)
+
+from tests.support.app import problem, sign_in
+from tests.support.cognito import PASSWORD, Pool, User
+from tests.support.stubs import stubbed_cognito
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 
@@ -161,7 +160,7 @@ class TestRevokeToken:
         self, make_app: Callable[..., Flask], secret_pool: Pool
     ) -> None:
         app = make_app(secret_pool)
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response(
                 "revoke_token",
                 {},
@@ -178,7 +177,7 @@ class TestRevokeToken:
         assert response.status_code == 204
 
     def test_without_a_secret_sends_none_stubbed(self, app: Flask, pool: Pool) -> None:
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response(
                 "revoke_token", {}, {"Token": "a-refresh-token", "ClientId": pool.client_id}
             )
@@ -226,7 +225,7 @@ class TestAttributeVerification:
         assert attributes["email_verified"] == "true"
 
     def test_a_wrong_code_is_400_stubbed(self, app: Flask, tokens: dict[str, Any]) -> None:
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_client_error("verify_user_attribute", "CodeMismatchException", "wrong")
             response = app.test_client().post(
                 "/user/attribute/verify",
@@ -239,7 +238,7 @@ class TestAttributeVerification:
     def test_the_code_goes_to_cognito_as_given_stubbed(
         self, app: Flask, tokens: dict[str, Any]
     ) -> None:
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response(
                 "verify_user_attribute",
                 {},
@@ -290,7 +289,7 @@ def test_bad_input_is_400_before_any_cognito_call(
     app: Flask, tokens: dict[str, Any], path: str, body: dict[str, Any], field: str
 ) -> None:
     # An empty Stubber fails any call the app would make to Cognito.
-    with Stubber(app.extensions["cognito_gateway"].client):
+    with stubbed_cognito(app):
         response = app.test_client().post(path, json=body, headers=_bearer(tokens["accessToken"]))
     assert field in problem(response, 400, "ValidationFailed")["errors"]
 

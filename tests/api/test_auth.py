@@ -1,4 +1,6 @@
-"""Sign-up, confirmation, sign-in and refresh routes, against moto over HTTP."""
+"""Sign-up, confirmation, sign-in and refresh routes, against the emulator over HTTP:
+autoconfirmation only for the trusted backend, an app client's misconfiguration is no
+wrong password."""
 
 from __future__ import annotations
 
@@ -7,23 +9,20 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from botocore.stub import Stubber
-from conftest import PASSWORD, Pool, User, problem, stubbed_error, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.app import problem
+from tests.support.cognito import PASSWORD, Pool, User, unique_username, user_attributes
+from tests.support.stubs import cognito_client, stubbed_cognito, stubbed_error
 
-def _stub(app: Flask) -> Stubber:
-    """Stub the app's own boto3 client (for what moto cannot show)."""
-    stubber = Stubber(app.extensions["cognito_gateway"].client)
-    stubber.activate()
-    return stubber
+BACKEND_SECRET = "b" * 48
 
 
 def _record_answers(app: Flask) -> list[dict[str, Any]]:
     """Record what Cognito answers each of the app's calls (parsed by botocore)."""
     answers: list[dict[str, Any]] = []
-    app.extensions["cognito_gateway"].client.meta.events.register(
+    cognito_client(app).meta.events.register(
         "after-call.cognito-idp", lambda parsed, **_: answers.append(parsed)
     )
     return answers
@@ -62,7 +61,7 @@ def _cognito_tokens(expires_in: int, refresh: bool = True) -> dict[str, Any]:
 def test_expires_in_is_what_cognito_said_stubbed(
     app: Flask, operation: str, path: str, body: dict[str, Any]
 ) -> None:
-    with _stub(app) as stubber:
+    with stubbed_cognito(app) as stubber:
         stubber.add_response(operation, _cognito_tokens(300))
         response = app.test_client().post(path, json=body)
         stubber.assert_no_pending_responses()
@@ -175,7 +174,7 @@ class TestSignUp:
         self, make_app: Any, cognito: Any, pool: Pool
     ) -> None:
         app = make_app(autoconfirm_user=True)
-        events = app.extensions["cognito_gateway"].client.meta.events
+        events = cognito_client(app).meta.events
 
         def fail_confirm(**_: Any) -> None:
             raise EndpointConnectionError(endpoint_url=pool.endpoint)
@@ -235,7 +234,7 @@ class TestResendCode:
     # moto lacks ResendConfirmationCode (local mode teaches its embedded emulator; see
     # test_local_mode.py), so these stub the app's client.
     def test_answers_code_delivery_stubbed(self, app: Flask, pool: Pool) -> None:
-        with _stub(app) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response(
                 "resend_confirmation_code",
                 {
@@ -352,7 +351,7 @@ class TestSignIn:
         problem(response, status, code)
 
     def test_answer_without_tokens_or_challenge_is_502_stubbed(self, app: Flask) -> None:
-        with _stub(app) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response("admin_initiate_auth", {})
             response = app.test_client().post(
                 "/admin/signin", json={"username": "someone", "password": PASSWORD}
@@ -393,7 +392,7 @@ class TestRefresh:
     def test_refresh_answer_without_an_id_token_is_502_stubbed(
         self, app: Flask, answer: dict[str, Any]
     ) -> None:
-        with _stub(app) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response("initiate_auth", answer)
             response = app.test_client().post(
                 "/admin/refresh", json={"refreshToken": "refresh-token-placeholder"}
@@ -487,3 +486,108 @@ class TestRefresh:
             if getattr(r, "cognitoError", None) == "AppClientMisconfigured"
         ]
         assert [r.levelname for r in misconfigured] == ["ERROR", "ERROR"]
+
+
+class TestAutoconfirmVerifiesOnlyForTheTrustedBackend:
+    """AUTOCONFIRM_USER=true must not hand anyone a verified email they do not own."""
+
+    def _sign_up(self, client: FlaskClient, **headers: str) -> tuple[Any, str]:
+        username = f"eve-{unique_username().split('@')[0]}"
+        response = client.post(
+            "/signup",
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "attributes": {"email": "cfo@victim-corp.example"},
+            },
+            headers=headers,
+        )
+        return response, username
+
+    def test_without_the_secret_the_email_stays_unverified(
+        self, make_app: Any, cognito: Any, pool: Pool
+    ) -> None:
+        client = make_app(autoconfirm_user=True, autoconfirm_secret=BACKEND_SECRET).test_client()
+        response, username = self._sign_up(client)
+        assert response.status_code == 201
+        assert response.json["userConfirmed"] is True
+        user = cognito.admin_get_user(UserPoolId=pool.id, Username=username)
+        assert user["UserStatus"] == "CONFIRMED"
+        attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+        assert attributes.get("email_verified") != "true"
+
+    def test_with_the_secret_the_email_is_verified(
+        self, make_app: Any, cognito: Any, pool: Pool
+    ) -> None:
+        client = make_app(autoconfirm_user=True, autoconfirm_secret=BACKEND_SECRET).test_client()
+        response, username = self._sign_up(client, **{"X-Autoconfirm-Secret": BACKEND_SECRET})
+        assert response.status_code == 201
+        assert user_attributes(cognito, pool, username)["email_verified"] == "true"
+
+    @pytest.mark.parametrize("configured", [BACKEND_SECRET, None])
+    def test_a_wrong_secret_is_403_and_creates_nothing(
+        self, make_app: Any, cognito: Any, pool: Pool, configured: str | None
+    ) -> None:
+        client = make_app(autoconfirm_user=True, autoconfirm_secret=configured).test_client()
+        response, username = self._sign_up(client, **{"X-Autoconfirm-Secret": "c" * 48})
+        assert problem(response, 403, "Forbidden")["reason"] == "bad_autoconfirm_secret"
+        with pytest.raises(cognito.exceptions.UserNotFoundException):
+            cognito.admin_get_user(UserPoolId=pool.id, Username=username)
+
+    def test_start_up_log_says_what_changed(
+        self, make_app: Any, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.WARNING, logger="proxy_app"):
+            make_app(autoconfirm_user=True, autoconfirm_secret=BACKEND_SECRET)
+        messages = " ".join(r.getMessage() for r in caplog.records)
+        assert "AUTOCONFIRM_SECRET" in messages
+        assert "original" in messages
+        assert BACKEND_SECRET not in messages
+
+    @pytest.mark.parametrize("secret", ["short", "x" * 31, "é" * 40, "a b" * 20])
+    def test_a_weak_or_odd_secret_is_refused_at_start_up(self, pool: Pool, secret: str) -> None:
+        from proxy_app.config import ConfigError
+
+        with pytest.raises(ConfigError, match="AUTOCONFIRM_SECRET"):
+            pool.config(autoconfirm_secret=secret).validate()
+
+
+class TestAppClientMisconfigurationIsNotAWrongPassword:
+    """Cognito's NotAuthorized for a bad secret is the operator's error, not the user's."""
+
+    @pytest.mark.parametrize(
+        "message",
+        [
+            "Unable to verify secret hash for client 1example23456789",
+            "Client 1example23456789 is configured for secret but secret was not received",
+            "Auth flow not enabled for this client",
+        ],
+    )
+    def test_sign_in_answers_500_and_logs_it_stubbed(
+        self, app: Flask, message: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.ERROR, logger="proxy_app")
+        response = stubbed_error(
+            app,
+            "admin_initiate_auth",
+            "NotAuthorizedException",
+            "/admin/signin",
+            {"username": "ada@example.com", "password": PASSWORD},
+            message,
+        )
+        problem(response, 500, "InternalError")
+        assert any(
+            getattr(r, "cognitoError", None) == "AppClientMisconfigured" for r in caplog.records
+        )
+        assert PASSWORD not in caplog.text
+
+    def test_a_real_wrong_password_is_still_401_stubbed(self, app: Flask) -> None:
+        response = stubbed_error(
+            app,
+            "admin_initiate_auth",
+            "NotAuthorizedException",
+            "/admin/signin",
+            {"username": "ada@example.com", "password": PASSWORD},
+            "Incorrect username or password.",
+        )
+        problem(response, 401, "NotAuthorized")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
-from conftest import Pool, problem, stubbed_error, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.support.app import problem
+from tests.support.cognito import Pool, unique_username
+from tests.support.stubs import stubbed_cognito, stubbed_error
 
 TEMPORARY = "Temp0rary-Passw0rd"
 NEW_PASSWORD = "Brand-N3w-Passw0rd"
@@ -148,7 +150,7 @@ def test_the_proxy_names_the_user_and_the_secret_hash_stubbed(
 
     app: Flask = make_app(secret_pool)
     assert secret_pool.client_secret
-    with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+    with stubbed_cognito(app) as stubber:
         stubber.add_response(
             "admin_respond_to_auth_challenge",
             {

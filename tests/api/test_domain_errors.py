@@ -1,4 +1,4 @@
-"""The core outside a web request (issue 9, part 0): plain domain errors, no Flask needed.
+"""The core outside a web request: plain domain errors, no Flask needed.
 
 The trigger Lambda and the `flask users` commands call the gateway and the verifier with
 no request; their errors must be the real ones, not "working outside of app context".
@@ -7,11 +7,19 @@ no request; their errors must be the real ones, not "working outside of app cont
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, Pool, User, unique_username
 
 from proxy_app.aws.cognito import CognitoGateway
-from proxy_app.core.errors import CognitoRefused, CognitoUnavailable, TokenRejected
+from proxy_app.core.attributes import check_writable
+from proxy_app.core.errors import (
+    AttributeNotWritable,
+    CognitoRefused,
+    CognitoUnavailable,
+    TokenRejected,
+)
+from proxy_app.core.models import Tokens
+from proxy_app.http.problems import from_failure
 from proxy_app.tokens.verifier import TokenVerifier
+from tests.support.cognito import PASSWORD, Pool, User, unique_username
 
 
 def test_gateway_refusal_outside_a_request_carries_cognitos_code(pool: Pool) -> None:
@@ -23,7 +31,8 @@ def test_gateway_refusal_outside_a_request_carries_cognitos_code(pool: Pool) -> 
 
 def test_gateway_success_outside_a_request(pool: Pool, user: User) -> None:
     result = CognitoGateway(pool.config()).sign_in(user.username, user.password)
-    assert result["AuthenticationResult"]["IdToken"]
+    assert isinstance(result, Tokens)
+    assert result.id_token
 
 
 def test_gateway_unreachable_outside_a_request(pool: Pool) -> None:
@@ -36,3 +45,20 @@ def test_verifier_outside_a_request_names_the_reason(pool: Pool) -> None:
     with pytest.raises(TokenRejected) as raised:
         TokenVerifier(pool.config()).verify("not.a.token!", "id")
     assert raised.value.reason == "malformed"
+
+
+def test_the_writable_attributes_rule_raises_a_domain_error_rendered_at_the_edge() -> None:
+    check_writable(["name"], {"name"})
+    with pytest.raises(AttributeNotWritable) as raised:
+        check_writable(["name", "email_verified", "custom:tier"], {"name"})
+    assert raised.value.names == ["custom:tier", "email_verified"]
+    error = from_failure(raised.value)
+    assert (error.status, error.code, error.title) == (
+        403,
+        "AttributeNotWritable",
+        "Attribute not writable",
+    )
+    assert error.detail == (
+        "These attributes cannot be set through this API: custom:tier, email_verified"
+    )
+    assert error.errors == {"custom:tier": ["Not writable."], "email_verified": ["Not writable."]}

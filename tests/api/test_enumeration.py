@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
-from conftest import PASSWORD, User, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.support.cognito import PASSWORD, User, unique_username
+from tests.support.stubs import stubbed_cognito
 
 CODE = "123456"
 
@@ -83,7 +84,7 @@ def _comparable(response: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
 def _answer(app: Flask, path: str, state: tuple[str, str | None, str]) -> Any:
     operation, body, _ = ROUTES[path]
     _, error, message = state
-    with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+    with stubbed_cognito(app) as stubber:
         if error is None:
             stubber.add_response(
                 operation,

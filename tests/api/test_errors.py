@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, Pool, problem, stubbed_error
 from flask import Flask
 from flask.testing import FlaskClient
 
-from proxy_app.aws import cognito as cognito_module
+from proxy_app.aws import calls
 from proxy_app.core.errors import CognitoInputRefused
 from proxy_app.http.problems import COGNITO_ERRORS, from_failure
+from tests.support.app import problem
+from tests.support.cognito import PASSWORD, Pool
+from tests.support.network import closed_port
+from tests.support.stubs import stubbed_error
 
 SIGN_IN = {"username": "someone", "password": PASSWORD}
 
@@ -132,10 +134,7 @@ def test_unexpected_failure_is_500_with_request_id_and_cause_only_in_the_log(
 
 
 def test_unreachable_cognito_is_503(make_app: Any) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    app = make_app(endpoint_url=f"http://127.0.0.1:{closed_port}", connect_timeout=0.5)
+    app = make_app(endpoint_url=f"http://127.0.0.1:{closed_port()}", connect_timeout=0.5)
     response = app.test_client().post(
         "/admin/signin", json={"username": "someone", "password": PASSWORD}
     )
@@ -199,7 +198,7 @@ def test_no_aws_credentials_is_500_and_logged(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     # The process's one boto3 session caches the credentials it found; start a new one.
-    monkeypatch.setattr(cognito_module, "_session", None)
+    monkeypatch.setattr(calls, "_session", None)
     app = make_app()
     capsys.readouterr()
     response = app.test_client().post("/admin/signin", json=SIGN_IN)

@@ -1,6 +1,6 @@
 """A failing Cognito: unreachable, hanging, 500, garbage, throttling; and recovery.
 
-Each fault is a small server on 127.0.0.1 (tests/fake_cognito.py) between the app and the
+Each fault is a small server on 127.0.0.1 (tests/support/fake_cognito.py) between the app and the
 session's moto server; timeouts are shrunk so the suite stays quick. Answer times are
 measured by bench/faults.py, not asserted here.
 """
@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
-from conftest import PASSWORD, Pool, User, problem, unique_username
-from fake_cognito import FakeCognito, closed_port, count_sends, error_answer
 from flask import Flask
 
 from proxy_app.aws.cognito import MAX_ATTEMPTS
+from tests.support.app import post_sign_in, problem
+from tests.support.cognito import PASSWORD, Pool, User, unique_username
+from tests.support.fake_cognito import FakeCognito, count_sends, error_answer
+from tests.support.network import closed_port
+from tests.support.stubs import cognito_client
 
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5}
 
@@ -47,29 +50,23 @@ def app_at(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
     return factory
 
 
-def _sign_in(app: Flask, user: User) -> Any:
-    return app.test_client().post(
-        "/admin/signin", json={"username": user.username, "password": user.password}
-    )
-
-
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_failing_backend_gets_its_contract_answer_then_recovers(
     fault: str, fake: FakeCognito, app_at: Callable[..., Flask], user: User
 ) -> None:
     status, code, retry_after, calls = FAULTS[fault]
     app = app_at(fake.url)
-    assert _sign_in(app, user).status_code == 200
+    assert post_sign_in(app, user.username, user.password).status_code == 200
     fake.switch(fault)
     before = fake.requests
-    body = problem(_sign_in(app, user), status, code)
+    body = problem(post_sign_in(app, user.username, user.password), status, code)
     assert fake.requests - before == calls
-    response = _sign_in(app, user)
+    response = post_sign_in(app, user.username, user.password)
     assert ("Retry-After" in response.headers) is retry_after
     assert response.headers.get("Retry-After", "1").isdigit()
     assert body["detail"] and "Traceback" not in response.get_data(True)
     fake.switch("proxy")
-    healed = _sign_in(app, user)
+    healed = post_sign_in(app, user.username, user.password)
     assert healed.status_code == 200, healed.json
     assert healed.json["idToken"]
 
@@ -79,13 +76,13 @@ def test_an_unreachable_backend_is_503_then_recovers_on_the_same_port(
 ) -> None:
     port = closed_port()
     app = app_at(f"http://127.0.0.1:{port}")
-    sent = count_sends(app.extensions["cognito_gateway"].client)
-    response = _sign_in(app, user)
+    sent = count_sends(cognito_client(app))
+    response = post_sign_in(app, user.username, user.password)
     problem(response, 503, "UpstreamUnavailable")
     assert len(sent) == MAX_ATTEMPTS
     assert response.headers["Retry-After"] == "1"
     with FakeCognito("proxy", upstream=pool.endpoint, port=port):
-        healed = _sign_in(app, user)
+        healed = post_sign_in(app, user.username, user.password)
     assert healed.status_code == 200, healed.json
 
 
@@ -164,7 +161,7 @@ class TestAutoConfirmInterrupted:
         pool: Pool,
     ) -> None:
         app = make_app(autoconfirm_user=True, autoconfirm_secret=BACKEND_SECRET)
-        events = app.extensions["cognito_gateway"].client.meta.events
+        events = cognito_client(app).meta.events
         trusted = {"X-Autoconfirm-Secret": BACKEND_SECRET}
 
         def inject(**_: Any) -> Any:
@@ -195,7 +192,7 @@ class TestAutoConfirmInterrupted:
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         app = make_app(autoconfirm_user=True)
-        events = app.extensions["cognito_gateway"].client.meta.events
+        events = cognito_client(app).meta.events
 
         def unreachable(**_: Any) -> None:
             raise EndpointConnectionError(endpoint_url=pool.endpoint)

@@ -1,20 +1,32 @@
-"""Hostile input, credential headers, security headers and CORS.
+"""Hostile input, credential headers, security headers and CORS: headers no server would
+pass, bodies framed to mislead (chunked, a false Content-Length) under a real WSGI server,
+encoded paths, origins matched literally, preflights that list only accepted headers.
 
 Anti-enumeration lives in test_enumeration.py.
 """
 
 from __future__ import annotations
 
+import http.client
 import importlib
+import json
+import socket
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import Pool, User, problem
+from apig_wsgi import make_lambda_handler
 from flask import Flask
 from flask.testing import FlaskClient
-from lambda_events import make_event, response_json
+from werkzeug.serving import make_server
+
+from proxy_app.config import Config, ConfigError
+from proxy_app.http.inputs import MAX_BODY_BYTES
+from tests.support.app import problem
+from tests.support.cognito import Pool, User, unique_username
+from tests.support.lambda_events import make_event, response_json
 
 ORIGIN = "https://app.example.com"
 
@@ -239,3 +251,246 @@ class TestCors:
     def test_without_configuration_no_origin_is_allowed(self, client: FlaskClient) -> None:
         response = client.get("/health", headers={"Origin": ORIGIN})
         assert "Access-Control-Allow-Origin" not in response.headers
+
+
+class TestCorsOriginsAreMatchedLiterally:
+    """Item 7: exact scheme://host[:port] origins only, compared as text."""
+
+    @pytest.mark.parametrize(
+        "origin",
+        [
+            "https://*.example.com",
+            "https://(app|www).example.com",
+            "https://app.example.com/path",
+            "https://user@app.example.com",
+            "https://app.example.com?x=1",
+            "https://app.example.com:0",
+            "https://app.example.com:65536",
+            "https://app.example.com:",
+            "ftp://app.example.com",
+            "https://app_1.example.com",
+            "https://[::1",
+        ],
+    )
+    def test_anything_but_an_exact_origin_is_refused_at_start_up(self, origin: str) -> None:
+        with pytest.raises(ConfigError) as raised:
+            Config.from_env(
+                {
+                    "COGNITO_USER_POOL_ID": "us-east-1_AbCdEf123",
+                    "COGNITO_APP_CLIENT_ID": "1a2b3c4d5e",
+                    "CORS_ALLOWED_ORIGINS": f"https://ok.example.com,{origin}",
+                }
+            )
+        assert raised.value.variable == "CORS_ALLOWED_ORIGINS"
+        assert "CORS_ALLOWED_ORIGINS" in str(raised.value)
+
+    @pytest.mark.parametrize(
+        "origin",
+        [
+            "https://app.example.com",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+            "http://10.0.0.7",
+        ],
+    )
+    def test_exact_origins_are_accepted(self, origin: str) -> None:
+        Config(cors_allowed_origins=(origin,)).validate()
+
+    @pytest.mark.parametrize(
+        ("configured", "allowed", "refused"),
+        [
+            (
+                "https://app.example.com",
+                ["https://app.example.com", "https://APP.example.com"],
+                [
+                    "https://app.example.com.evil.net",
+                    "https://Xapp.example.com",
+                    "https://appXexample.com",
+                ],
+            ),
+            # Brackets are regular-expression syntax to flask-cors: [::1] would match "1".
+            ("http://[::1]:8080", ["http://[::1]:8080"], ["http://1:8080", "http://[::1]:80800"]),
+        ],
+    )
+    def test_only_the_configured_origin_gets_cors_headers(
+        self,
+        make_app: Callable[..., Flask],
+        configured: str,
+        allowed: list[str],
+        refused: list[str],
+    ) -> None:
+        client = make_app(cors_allowed_origins=(configured,)).test_client()
+        for origin in allowed:
+            response = client.get("/health", headers={"Origin": origin})
+            assert response.headers.get("Access-Control-Allow-Origin") == origin, origin
+        for origin in refused:
+            preflight = client.options(
+                "/admin/signin",
+                headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+            )
+            assert "Access-Control-Allow-Origin" not in preflight.headers, origin
+            actual = client.get("/health", headers={"Origin": origin})
+            assert "Access-Control-Allow-Origin" not in actual.headers, origin
+
+
+@pytest.fixture
+def served(app: Flask) -> Iterator[tuple[str, int]]:
+    """The app under werkzeug's own WSGI server, on 127.0.0.1 and a free port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "127.0.0.1", server.port
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def _post_chunked(address: tuple[str, int], path: str, body: bytes) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection(*address, timeout=10)
+    try:
+        # An iterable body without Content-Length goes out as Transfer-Encoding: chunked.
+        chunks = (body[i : i + 4096] for i in range(0, len(body), 4096))
+        connection.request("POST", path, body=chunks, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+class TestChunkedBodyOverTheLimit:
+    """Sharp edge: a chunked body over 16 KiB was cut to 16 KiB and accepted."""
+
+    def test_chunked_body_over_the_limit_is_413(self, served: tuple[str, int]) -> None:
+        # Valid JSON in the first 16 KiB, padding after it: cut there, it would pass.
+        member = json.dumps({"username": unique_username()}).encode()
+        body = member + b" " * (MAX_BODY_BYTES + 4096 - len(member))
+        status, answer = _post_chunked(served, "/password/reset", body)
+        assert status == 413
+        assert answer["code"] == "PayloadTooLarge"
+
+    def test_chunked_body_at_the_limit_is_read_whole(self, served: tuple[str, int]) -> None:
+        member = json.dumps({"username": unique_username()}).encode()
+        body = member + b" " * (MAX_BODY_BYTES - len(member))
+        status, answer = _post_chunked(served, "/password/reset", body)
+        assert status == 200, answer
+
+
+def _post_raw(address: tuple[str, int], head: bytes, body: bytes) -> tuple[int, Any]:
+    """Send a request's bytes as they are, then half-close: nothing more will come."""
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(head + b"\r\n\r\n" + body)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+def _head(length: str) -> bytes:
+    return (
+        "POST /password/reset HTTP/1.1\r\nHost: localhost\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close"
+    ).encode()
+
+
+class TestAnnouncedLength:
+    """A body with a Content-Length is read to that length, and no further, by the app."""
+
+    def test_the_announced_body_is_read_whole(self, served: tuple[str, int]) -> None:
+        body = json.dumps({"username": unique_username()}).encode()
+        status, answer = _post_raw(served, _head(str(len(body))), body)
+        assert status == 200, answer
+
+    def test_bytes_past_the_announced_length_are_not_read_as_body(
+        self, served: tuple[str, int]
+    ) -> None:
+        body = json.dumps({"username": unique_username()}).encode()
+        # Cut at the announced length, the body is not JSON.
+        status, answer = _post_raw(served, _head(str(len(body) - 2)), body)
+        assert (status, answer["code"]) == (400, "MalformedJson")
+
+    def test_a_body_shorter_than_announced_is_400(self, served: tuple[str, int]) -> None:
+        body = json.dumps({"username": unique_username()}).encode()
+        status, answer = _post_raw(served, _head(str(len(body) + 10)), body)
+        assert status == 400
+        assert answer["code"] == "MalformedRequest" and "Traceback" not in json.dumps(answer)
+
+    def test_an_announced_length_over_the_limit_is_413_unread(
+        self, served: tuple[str, int]
+    ) -> None:
+        status, answer = _post_raw(served, _head(str(MAX_BODY_BYTES + 1)), b"{}")
+        assert (status, answer["code"]) == (413, "PayloadTooLarge")
+
+    @pytest.mark.parametrize(
+        ("length", "code"),
+        [
+            # werkzeug takes a length it cannot read as none: no body, so no username.
+            ("\u0661\u0662", "ValidationFailed"),
+            ("+12", "ValidationFailed"),
+            # It reads "12 " as 12: the body is cut there.
+            ("12 ", "MalformedJson"),
+        ],
+        ids=["arabic", "plus", "space"],
+    )
+    def test_a_length_that_is_not_plain_digits_is_left_to_werkzeug(
+        self, served: tuple[str, int], length: str, code: str
+    ) -> None:
+        status, answer = _post_raw(served, _head(length), b'{"username": "a"}')
+        assert (status, answer["code"]) == (400, code), answer
+
+
+CREDENTIAL_HEADERS = {"password", "confirmationcode", "refreshtoken", "idtoken", "accesstoken"}
+
+
+PLAIN_HEADERS = {"content-type", "authorization", "x-request-id", "username", "attributename"}
+
+
+class TestPreflightListsOnlyAcceptedHeaders:
+    """Sharp edge: with ACCEPT_CREDENTIAL_HEADERS=false, preflights listed them anyway."""
+
+    @pytest.mark.parametrize("accept", [True, False])
+    def test_preflight_allows_credential_headers_only_when_accepted(
+        self, make_app: Callable[..., Flask], accept: bool
+    ) -> None:
+        origin = "https://app.example.com"
+        app = make_app(cors_allowed_origins=(origin,), accept_credential_headers=accept)
+        response = app.test_client().options(
+            "/admin/signin",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": ", ".join(
+                    sorted(CREDENTIAL_HEADERS | PLAIN_HEADERS)
+                ),
+            },
+        )
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        allowed = {
+            name.strip().lower()
+            for name in response.headers["Access-Control-Allow-Headers"].split(",")
+        }
+        expected = PLAIN_HEADERS | (CREDENTIAL_HEADERS if accept else set())
+        assert allowed == expected
+
+
+class TestEncodedPathsCannotDodgeRouteThrottles:
+    """The per-route throttles (serverless.yml) hold only if a route has one spelling:
+    `/sign%75p` would be matched by `ANY /{proxy+}` and then decoded to `/signup`."""
+
+    @pytest.mark.parametrize("path", ["/sign%75p", "/Prod/password/rese%74", "/password%2Freset"])
+    def test_a_percent_encoded_path_is_404_through_the_http_api(
+        self, app: Flask, path: str
+    ) -> None:
+        event = make_event(
+            "apigateway-v2", method="POST", path=path, body={"username": unique_username()}
+        )
+        response = make_lambda_handler(app)(event, None)
+        assert response["statusCode"] == 404
+        assert response_json(response)["code"] == "NotFound"
+
+    def test_a_percent_encoded_path_is_404_under_a_wsgi_server(self, client: FlaskClient) -> None:
+        response = client.post("/password/rese%74", json={"username": unique_username()})
+        problem(response, 404, "NotFound")
+        assert client.post("/password/reset", json={"username": "x"}).status_code == 200

@@ -1,13 +1,24 @@
-"""Bad input for every field of every route: missing, empty, too long, wrong type, ..."""
+"""Bad input for every field of every route: missing, empty, too long, wrong type, text
+that is not valid Unicode, a trailing newline a pattern must not let through, ..."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, problem
+from apig_wsgi import make_lambda_handler
+from flask import Flask
 from flask.testing import FlaskClient
+
+from proxy_app.aws.cognito import SecretHashError, secret_hash
+from proxy_app.config import Config, ConfigError
+from proxy_app.core.errors import CognitoInputRefused
+from proxy_app.http.problems import from_failure
+from tests.support.app import problem
+from tests.support.cognito import PASSWORD, Pool, unique_username
+from tests.support.lambda_events import make_event, response_json
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
 
@@ -252,7 +263,8 @@ def test_attribute_values_with_c1_or_bidi_controls_are_refused_like_other_contro
 
 
 def test_attribute_values_keep_lines_and_every_other_character() -> None:
-    from proxy_app.http.schemas import SignUpRequest, UpdateAttributeRequest
+    from proxy_app.http.schemas.auth import SignUpRequest
+    from proxy_app.http.schemas.user import UpdateAttributeRequest
 
     # An address has lines; names have accents, other scripts and joined emoji (U+200D).
     value = "1 Rue de l'Église\n75001 Paris\tFrance, زهرة, 👩\u200d💻"
@@ -262,3 +274,172 @@ def test_attribute_values_keep_lines_and_every_other_character() -> None:
     assert loaded["attributes"] == {"address": value}
     update = {"idToken": TOKEN, "attributeName": "address", "attributeValue": value}
     assert UpdateAttributeRequest().load(update)["attributeValue"] == value
+
+
+LONE_SURROGATE = "\ud800"
+
+
+SESSION = "s" * 40
+
+
+# Every route that computes SECRET_HASH from the username it is given.
+SECRET_HASH_ROUTES = [
+    ("/signup", {"password": "Str0ng-Passw0rd!"}),
+    ("/confirmsignup", {"confirmationCode": "123456"}),
+    ("/resendcode", {}),
+    ("/admin/signin", {"password": "Str0ng-Passw0rd!"}),
+    ("/admin/refresh", {"refreshToken": "eyJraWQiOiJ4In0.e30.sig"}),
+    ("/password/reset", {}),
+    ("/password/confirm", {"password": "Str0ng-Passw0rd!", "confirmationCode": "123456"}),
+    (
+        "/admin/challenge",
+        {
+            "challengeName": "NEW_PASSWORD_REQUIRED",
+            "session": SESSION,
+            "responses": {"NEW_PASSWORD": "N3w-Passw0rd!"},
+        },
+    ),
+]
+
+
+class TestLoneSurrogates:
+    """Item 5: a lone surrogate or a time beyond float range is a 4xx, never a 500."""
+
+    @pytest.mark.parametrize(("path", "fields"), SECRET_HASH_ROUTES, ids=lambda v: str(v)[:20])
+    def test_lone_surrogate_username_in_the_body_is_400_with_a_client_secret(
+        self, make_app: Callable[..., Flask], secret_pool: Pool, path: str, fields: dict[str, Any]
+    ) -> None:
+        client = make_app(secret_pool).test_client()
+        response = client.post(path, json={"username": "ada" + LONE_SURROGATE, **fields})
+        body = problem(response, 400, "ValidationFailed")
+        assert body["errors"] == {"username": ["Not valid Unicode."]}
+        assert "Traceback" not in response.get_data(as_text=True)
+
+    @pytest.mark.parametrize("kind", ["apigateway-v1", "apigateway-v2"])
+    def test_lone_surrogate_username_in_a_header_is_400_with_a_client_secret(
+        self, make_app: Callable[..., Flask], secret_pool: Pool, kind: str
+    ) -> None:
+        # API Gateway hands header values over as JSON strings, so a "\ud800" escape
+        # arrives as a lone surrogate; a WSGI server's bytes would fail UTF-8 first.
+        handler = make_lambda_handler(make_app(secret_pool))
+        event = make_event(
+            kind,
+            method="POST",
+            path="/admin/signin",
+            headers={"username": LONE_SURROGATE, "password": "Str0ng-Passw0rd!"},
+        )
+        response = handler(event, None)
+        assert response["statusCode"] == 400
+        assert response_json(response)["errors"] == {"username": ["Not valid Unicode."]}
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"attributes": {"name": LONE_SURROGATE}},
+            {"attributes": {LONE_SURROGATE: "Ada"}},
+            {"password": "Str0ng" + LONE_SURROGATE},
+        ],
+        ids=["attribute-value", "attribute-name", "password"],
+    )
+    def test_lone_surrogate_anywhere_in_the_body_is_400(
+        self, client: FlaskClient, body: dict[str, Any]
+    ) -> None:
+        response = client.post(
+            "/signup", json={"username": unique_username(), "password": "Str0ng-Passw0rd!", **body}
+        )
+        errors = problem(response, 400, "ValidationFailed")["errors"]
+        assert ["Not valid Unicode."] in errors.values(), errors
+
+    def test_secret_hash_refuses_unencodable_text_with_a_domain_error(self) -> None:
+        with pytest.raises(SecretHashError) as raised:
+            secret_hash(LONE_SURROGATE, "client", "secret")
+        assert not isinstance(raised.value, UnicodeError)
+        assert isinstance(raised.value, ValueError)
+
+    def test_gateway_answers_an_unencodable_username_as_400(
+        self, make_app: Callable[..., Flask], secret_pool: Pool
+    ) -> None:
+        """Defence in depth, for callers that skip the schemas (a CLI, a trigger)."""
+        app = make_app(secret_pool)
+        with pytest.raises(CognitoInputRefused) as raised:
+            app.extensions["cognito_gateway"].forgot_password(LONE_SURROGATE)
+        error = from_failure(raised.value)
+        assert (error.status, error.code) == (400, "ValidationFailed")
+        assert error.errors == {"username": ["Not valid Unicode."]}
+
+
+class TestPatternsMatchWholeStrings:
+    """Sharp edge: `$` accepts a trailing newline; every pattern must match the whole value."""
+
+    def test_challenge_answer_name_with_a_trailing_newline_is_400(
+        self, client: FlaskClient
+    ) -> None:
+        response = client.post(
+            "/admin/challenge",
+            json={
+                "username": "ada@example.com",
+                "challengeName": "NEW_PASSWORD_REQUIRED",
+                "session": SESSION,
+                "responses": {"NEW_PASSWORD\n": "N3w-Passw0rd!"},
+            },
+        )
+        errors = problem(response, 400, "ValidationFailed")["errors"]
+        assert any(name.startswith("responses") for name in errors), errors
+
+    def test_sign_up_attribute_name_with_a_trailing_newline_is_400(
+        self, client: FlaskClient
+    ) -> None:
+        response = client.post(
+            "/signup",
+            json={
+                "username": unique_username(),
+                "password": "Str0ng-Passw0rd!",
+                "attributes": {"name\n": "Ada"},
+            },
+        )
+        assert "attributes" in problem(response, 400, "ValidationFailed")["errors"]
+
+    @pytest.mark.parametrize("field", ["username", "attributeName"])
+    def test_a_field_with_a_trailing_newline_is_400(self, client: FlaskClient, field: str) -> None:
+        body = {"idToken": "x.y.z", "attributeName": "name", "attributeValue": "Ada"}
+        path = "/admin/user/attribute"
+        if field == "username":
+            body, path = {"username": "ada@example.com"}, "/password/reset"
+        body[field] += "\n"
+        assert field in problem(client.post(path, json=body), 400, "ValidationFailed")["errors"]
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("region", "us-east-1\n"), ("user_pool_id", "us-east-1_AbCdEf123\n")],
+    )
+    def test_configuration_with_a_trailing_newline_is_refused(self, field: str, value: str) -> None:
+        with pytest.raises(ConfigError):
+            Config(
+                **{"user_pool_id": "us-east-1_AbCdEf123", "app_client_id": "abc", field: value}
+            ).validate()
+
+
+def test_a_body_over_the_limit_is_413_whatever_its_members(client: FlaskClient) -> None:
+    # Found: a schema-violating body (too long a password) over 16 KiB answers 413, not 400;
+    # both refuse it, and 413 is documented on every route.
+    response = client.post(
+        "/signup",
+        json={
+            "username": unique_username(),
+            "password": "p" * 300,
+            "attributes": {"k": "ý" * 9000},
+        },
+    )
+    problem(response, 413, "PayloadTooLarge")
+
+
+def test_an_empty_header_that_contradicts_the_body_is_refused(client: FlaskClient) -> None:
+    # Seen by the fuzzer (schema-valid, yet 400): the contract refuses a field given
+    # differently in the body and a header, even when the header is empty.
+    response = client.post(
+        "/admin/signin",
+        headers={"username": ""},
+        json={"username": "0", "password": PASSWORD},
+    )
+    body = problem(response, 400, "ValidationFailed")
+    assert "username" in body["errors"]

@@ -1,4 +1,5 @@
-"""The JWKS cache policy: one lazy fetch, a 10 s window for unknown kids, short timeouts.
+"""The JWKS cache policy: one lazy fetch, a 10 s window for unknown kids, short timeouts,
+one fetch per interval while the key server fails.
 
 Keys come from a small local HTTP server that serves moto's public key set and counts
 the GETs it answers; the app is pointed at it with `jwks_url_override`.
@@ -7,16 +8,26 @@ the GETs it answers; the app is pointed at it with `jwks_url_override`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Pool, problem
 from flask import Flask
 from flask.testing import FlaskClient
-from threaded import concurrent_statuses
-from tokenkit import (
+
+from proxy_app import create_app
+from proxy_app.core.errors import CognitoUnavailable
+from proxy_app.services import Services
+from proxy_app.tokens.jwks import UNKNOWN_KID_REFETCH_SECONDS, JwksCache
+from proxy_app.tokens.verifier import TokenVerifier
+from tests.support.app import problem
+from tests.support.clock import FakeClock
+from tests.support.cognito import Pool
+from tests.support.threaded import concurrent_statuses
+from tests.support.tokenkit import (
     JwksServer,
+    b64,
     claims_for,
     hanging_server,
     hs256_with_public_key,
@@ -27,25 +38,6 @@ from tokenkit import (
     public_jwk,
     unsigned,
 )
-
-from proxy_app.core.errors import CognitoUnavailable
-from proxy_app.tokens.verifier import UNKNOWN_KID_REFETCH_SECONDS, JwksCache, TokenVerifier
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def keys() -> Iterator[JwksServer]:
-    with jwks_server() as server:
-        yield server
 
 
 @pytest.fixture
@@ -60,11 +52,11 @@ def _valid(client: FlaskClient, token: str) -> Any:
 def _app_with_clock(make_app: Callable[..., Flask], url: str, clock: FakeClock) -> Flask:
     app = make_app(jwks_url_override=url)
     config = app.config["PROXY"]
-    app.extensions["token_verifier"] = TokenVerifier(
+    verifier = TokenVerifier(
         config,
         jwks=JwksCache(url, config.jwks_connect_timeout, config.jwks_total_timeout, clock=clock),
     )
-    return app
+    return create_app(services=Services.build(config, verifier=verifier))
 
 
 def test_thousand_verifications_fetch_the_keys_once(
@@ -312,3 +304,85 @@ def test_short_rsa_keys_are_not_trusted(
         client = make_app(jwks_url_override=server.url).test_client()
         response = _valid(client, mint(claims, key=weak, kid="weak"))
     assert problem(response, 401, "InvalidToken")["reason"] == "unknown_kid"
+
+
+def _garbage_token(kid: str) -> str:
+    """An unsigned token that gets as far as the key lookup: RS256, some kid."""
+    return f"{b64({'alg': 'RS256', 'kid': kid})}.{b64({'sub': 'x'})}.{b64(b'not a signature')}"
+
+
+class TestKeySetFetchIsRateLimitedUntilItHasSucceeded:
+    """Item 6: while the key server fails, one fetch per interval, 503 meanwhile."""
+
+    @pytest.fixture
+    def clock(self) -> FakeClock:
+        return FakeClock()
+
+    def _client(self, make_app: Callable[..., Flask], url: str, clock: FakeClock) -> FlaskClient:
+        app = make_app(jwks_url_override=url)
+        config = app.config["PROXY"]
+        verifier = TokenVerifier(
+            config,
+            jwks=JwksCache(url, config.jwks_connect_timeout, config.jwks_total_timeout, clock),
+        )
+        return create_app(services=Services.build(config, verifier=verifier)).test_client()
+
+    def test_hundred_random_kids_cause_one_fetch_and_one_warning(
+        self,
+        make_app: Callable[..., Flask],
+        pool: Pool,
+        clock: FakeClock,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        with jwks_server() as keys:
+            keys.status = 500
+            client = self._client(make_app, keys.url, clock)
+            capsys.readouterr()
+            answers = [
+                client.get("/token/valid", headers={"idToken": _garbage_token(uuid.uuid4().hex)})
+                for _ in range(100)
+            ]
+            assert keys.count() == 1
+            problem(answers[0], 502, "UpstreamError")  # the fetch itself: an HTTP error
+            for answer in answers[1:]:
+                problem(answer, 503, "UpstreamUnavailable")
+                assert 1 <= int(answer.headers["Retry-After"]) <= UNKNOWN_KID_REFETCH_SECONDS
+            warnings = [
+                line
+                for line in capsys.readouterr().err.splitlines()
+                if '"proxy_app.tokens"' in line and '"WARNING"' in line
+            ]
+            assert len(warnings) == 1, warnings
+
+            clock.now += UNKNOWN_KID_REFETCH_SECONDS
+            again = client.get("/token/valid", headers={"idToken": _garbage_token("k")})
+            problem(again, 502, "UpstreamError")
+            assert keys.count() == 2
+            problem(
+                client.get("/token/valid", headers={"idToken": _garbage_token("k")}),
+                503,
+                "UpstreamUnavailable",
+            )
+            assert keys.count() == 2
+
+            keys.status = 200  # the key server comes back
+            clock.now += UNKNOWN_KID_REFETCH_SECONDS
+            token = mint(claims_for(pool, "id", "ada@example.com", str(uuid.uuid4())))
+            assert client.get("/token/valid", headers={"idToken": token}).status_code == 200
+            assert client.get("/token/valid", headers={"idToken": token}).status_code == 200
+            assert keys.count() == 3
+
+    def test_a_failed_refetch_holds_back_unknown_kids_but_not_known_ones(
+        self, make_app: Callable[..., Flask], pool: Pool, clock: FakeClock
+    ) -> None:
+        with jwks_server() as keys:
+            client = self._client(make_app, keys.url, clock)
+            token = mint(claims_for(pool, "id", "ada@example.com", str(uuid.uuid4())))
+            assert client.get("/token/valid", headers={"idToken": token}).status_code == 200
+            keys.status = 500
+            clock.now += UNKNOWN_KID_REFETCH_SECONDS
+            for _ in range(20):
+                answer = client.get("/token/valid", headers={"idToken": _garbage_token("new")})
+                assert answer.status_code in (502, 503)
+                assert client.get("/token/valid", headers={"idToken": token}).status_code == 200
+            assert keys.count() == 2

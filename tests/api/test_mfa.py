@@ -6,54 +6,27 @@ every call (moto.settings), so it is set per test and the other tests keep moto'
 
 from __future__ import annotations
 
-import base64
-import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pyotp
 import pytest
-from botocore.stub import ANY, Stubber
-from conftest import Pool, User, _create_pool, problem, sign_in, unique_username
+from botocore.stub import ANY
 from flask import Flask
 from flask.testing import FlaskClient
-from tokenkit import claims_for, mint
 
-from proxy_app import create_app
 from proxy_app.aws.cognito import secret_hash
 from proxy_app.config import Config, ConfigError
+from tests.support.app import problem, sign_in
+from tests.support.cognito import Pool, User, create_pool, unique_username
+from tests.support.stubs import cognito_client, stubbed_cognito
+from tests.support.tokenkit import claims_for, mint
+from tests.support.totp import fresh_code, wrong_code
 
 TEMPORARY = "Temp0rary-Passw0rd"
 NEW_PASSWORD = "Brand-N3w-Passw0rd"
-TOTP_STEP = 30
-
-
-class _Authenticator(pyotp.TOTP):
-    """pyotp's TOTP, also for moto's fixed secret: 60 bits, under pyotp's 112-bit floor
-    (Cognito's real secrets are 160 bits)."""
-
-    def byte_secret(self) -> bytes:
-        padded = self.secret + "=" * (-len(self.secret) % 8)
-        return base64.b32decode(padded, casefold=True)
-
-
-def fresh_code(secret: str) -> str:
-    """The code an authenticator app shows now, not one about to expire.
-
-    moto accepts only the current 30-second step (no window either side), so a code made
-    in a step's last moments could be refused by the time it arrives.
-    """
-    if TOTP_STEP - time.time() % TOTP_STEP < 2:
-        time.sleep(2.5)
-    return _Authenticator(secret).now()
-
-
-def wrong_code(secret: str) -> str:
-    """A 6-digit code that is certainly not the current one."""
-    return f"{(int(fresh_code(secret)) + 1) % 1_000_000:06d}"
 
 
 @pytest.fixture
@@ -69,7 +42,7 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
 def cognito_calls(app: Flask) -> list[str]:
     """Record the name of every Cognito operation the app's gateway calls from now on."""
     calls: list[str] = []
-    client = app.extensions["cognito_gateway"].client
+    client = cognito_client(app)
 
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
@@ -307,7 +280,7 @@ class TestPreferences:
         self, app: Flask, tokens: dict[str, Any]
     ) -> None:
         access = tokens["accessToken"]
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response(
                 "set_user_mfa_preference",
                 {},
@@ -344,7 +317,7 @@ class TestPreferences:
 
 def _mfa_pool(cognito: Any, endpoint: str) -> Pool:
     """A pool where MFA is required and TOTP is the factor to set up."""
-    pool = _create_pool(cognito, endpoint, secret=False)
+    pool = create_pool(cognito, endpoint, secret=False)
     cognito.set_user_pool_mfa_config(
         UserPoolId=pool.id,
         MfaConfiguration="ON",
@@ -442,7 +415,7 @@ class TestMfaSetupDuringSignIn:
         assert secret_pool.client_secret
         expected = secret_hash("ada", secret_pool.client_id, secret_pool.client_secret)
         session = "s" * 40
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response(
                 "admin_respond_to_auth_challenge",
                 {"AuthenticationResult": {"IdToken": "i", "AccessToken": "a", "ExpiresIn": 3600}},
@@ -491,7 +464,7 @@ class TestChallengesMotoLacks:
         app = make_app(secret_pool)
         assert secret_pool.client_secret
         expected = secret_hash("ada", secret_pool.client_id, secret_pool.client_secret)
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_response(
                 "admin_respond_to_auth_challenge",
                 next_step,
@@ -522,7 +495,7 @@ class TestChallengesMotoLacks:
     def test_cognitos_wrong_first_code_is_code_mismatch_stubbed(
         self, app: Flask, tokens: dict[str, Any]
     ) -> None:
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_client_error(
                 "verify_software_token", "EnableSoftwareTokenMFAException", "Code mismatch"
             )
@@ -631,12 +604,6 @@ class TestIssuerSetting:
         with pytest.raises(ConfigError) as raised:
             Config.from_env({"MFA_ISSUER_NAME": value})
         assert raised.value.variable == "MFA_ISSUER_NAME"
-
-
-@pytest.fixture(scope="module")
-def local_app() -> Iterator[Flask]:
-    app = create_app(Config())
-    yield app
 
 
 def test_local_mode_serves_the_totp_routes(

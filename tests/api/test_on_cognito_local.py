@@ -15,12 +15,16 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, User, problem, sign_in
-from deploy_support import ROOT, ensure_deploy_tools
 from flask.testing import FlaskClient
 
 from proxy_app import create_app
 from proxy_app.config import Config
+from tests.support.app import problem, sign_in
+from tests.support.cognito import REGION, User
+from tests.support.deploy_tools import ROOT, ensure_deploy_tools
+from tests.support.network import closed_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.npm]
 
 CODE = "123456"
 USERNAME = "ada@example.com"
@@ -47,12 +51,6 @@ class CognitoLocal:
         return Config(**values)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def cognito_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CognitoLocal]:
     """Run cognito-local on 127.0.0.1 (codes fixed by CODE), with one pool and client."""
@@ -60,7 +58,7 @@ def cognito_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CognitoL
     binary = ROOT / "node_modules" / ".bin" / "cognito-local"
     if not binary.exists():
         pytest.fail("npm ci did not install cognito-local (package.json devDependencies)")
-    port = _free_port()
+    port = closed_port()
     workdir: Path = tmp_path_factory.mktemp("cognito-local")
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", CODE=CODE)
     process = subprocess.Popen(

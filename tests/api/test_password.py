@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
-from conftest import REGION, Pool, User, problem, stubbed_error, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
 from moto.cognitoidp.models import cognitoidp_backends
+
+from tests.support.app import post_sign_in, problem
+from tests.support.cognito import REGION, Pool, User, unique_username
+from tests.support.stubs import stubbed_cognito, stubbed_error
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 
@@ -20,12 +22,6 @@ def _reset_code(pool: Pool, username: str) -> str:
     backend = cognitoidp_backends["123456789012"][REGION]
     code: str = backend.user_pools[pool.id]._get_user(username).confirmation_code
     return code
-
-
-def _sign_in(client: FlaskClient, username: str, password: str) -> int:
-    return client.post(
-        "/admin/signin", json={"username": username, "password": password}
-    ).status_code
 
 
 class TestReset:
@@ -134,8 +130,8 @@ class TestConfirm:
         )
         assert response.status_code == 200
         assert response.json == {"passwordReset": True}
-        assert _sign_in(client, user.username, NEW_PASSWORD) == 200
-        assert _sign_in(client, user.username, user.password) == 401
+        assert post_sign_in(client, user.username, NEW_PASSWORD).status_code == 200
+        assert post_sign_in(client, user.username, user.password).status_code == 401
 
     def test_wrong_code_keeps_the_old_password(self, client: FlaskClient, user: User) -> None:
         client.post("/password/reset", json={"username": user.username})
@@ -149,13 +145,13 @@ class TestConfirm:
         )
         # A wrong code (moto says ExpiredCode here, Cognito CodeMismatch) is one answer.
         problem(response, 400, "CodeMismatch")
-        assert _sign_in(client, user.username, user.password) == 200
-        assert _sign_in(client, user.username, NEW_PASSWORD) == 401
+        assert post_sign_in(client, user.username, user.password).status_code == 200
+        assert post_sign_in(client, user.username, NEW_PASSWORD).status_code == 401
 
     def test_wrong_reset_code_is_code_mismatch_as_cognito_answers_stubbed(
         self, app: Flask, pool: Pool
     ) -> None:
-        with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+        with stubbed_cognito(app) as stubber:
             stubber.add_client_error(
                 "confirm_forgot_password",
                 "CodeMismatchException",

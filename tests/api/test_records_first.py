@@ -1,5 +1,4 @@
-"""Records that cannot be lost, and what a review by mutation found no test holding
-(issue 21).
+"""Records that cannot be lost, and the checks around them that no other test holds.
 
 A record is written before the act it guards: when the service's table refuses the write,
 nothing is done and the answer is 503. The table's refusal is injected with a botocore
@@ -15,13 +14,14 @@ from typing import Any
 
 import jwt
 import pytest
-from botocore.stub import Stubber
-from conftest import Pool, User, problem, sign_in
-from fake_cognito import error_answer
 from flask import Flask
 from flask.testing import FlaskClient
 
 from proxy_app.aws.table import MAX_TOKEN_SECONDS, Records
+from tests.support.app import problem, sign_in
+from tests.support.cognito import Pool, User
+from tests.support.fake_cognito import error_answer
+from tests.support.stubs import stubbed_cognito
 
 
 @pytest.fixture
@@ -108,6 +108,26 @@ class TestWhenTheTableRefusesTheWrite:
         assert _exists(cognito, user)
         assert client.get("/user", json={"accessToken": tokens["accessToken"]}).status_code == 200
 
+    def test_an_operators_password_or_invitation_waits_for_the_migration_mark_to_end(
+        self, app: Flask, user: User, cognito: Any, refused_writes: list[str]
+    ) -> None:
+        """An account marked for migration keeps its mark until the write that ends it
+        succeeds: a temporary password set, or an invitation sent, before it would be
+        completed by the legacy password. So nothing is set or sent without that write."""
+        runner = app.test_cli_runner()
+        invited = f"invited-{user.username}"
+        commands = (
+            ["set-password", "--temporary", "--password", "Temp0rary-Passw0rd!", user.username],
+            ["create", invited],
+        )
+        for command in commands:
+            result = runner.invoke(args=["users", *command])
+            assert result.exit_code != 0, result.output
+            assert "Traceback" not in result.output
+        assert refused_writes == ["DeleteItem", "DeleteItem"]
+        assert sign_in(app.test_client(), user)["idToken"]  # the password is unchanged
+        assert not _exists(cognito, User(invited, "", user.pool))
+
 
 def _item(records: Records, key: str) -> dict[str, Any]:
     answer = records.client.get_item(
@@ -178,7 +198,7 @@ def test_a_verify_software_token_error_status_is_a_wrong_code_stubbed(
     """Cognito's documented Status ERROR, which the emulator never answers."""
     client = app.test_client()
     tokens = sign_in(client, user)
-    with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+    with stubbed_cognito(app) as stubber:
         stubber.add_response("verify_software_token", {"Status": "ERROR"})
         response = client.post(
             "/user/mfa/totp/verify",

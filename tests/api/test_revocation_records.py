@@ -10,16 +10,13 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from conftest import Pool, User, problem, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
-from on_emulator import (  # noqa: F401 - fixtures: this module runs over the local emulator
-    cognito_on_emulator,
-    pool_on_emulator,
-)
 
 from proxy_app.aws.table import Records
 from proxy_app.core.errors import CognitoUnavailable
+from tests.support.app import problem, sign_in
+from tests.support.cognito import Pool, User
 
 
 @pytest.fixture

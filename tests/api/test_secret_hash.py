@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
-from conftest import PASSWORD, REGION, Pool, User, sign_in, unique_username
 from flask import Flask
 from flask.testing import FlaskClient
 from moto.cognitoidp.models import cognitoidp_backends
+
+from tests.support.app import sign_in
+from tests.support.cognito import PASSWORD, REGION, Pool, User, unique_username
+from tests.support.stubs import cognito_client, stubbed_cognito
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 
@@ -63,9 +65,7 @@ def _record_calls(app: Flask) -> list[tuple[str, dict[str, Any]]]:
     def remember(params: dict[str, Any], model: Any, **_: Any) -> None:
         calls.append((model.name, copy.deepcopy(params)))
 
-    app.extensions["cognito_gateway"].client.meta.events.register(
-        "provide-client-params.cognito-idp", remember
-    )
+    cognito_client(app).meta.events.register("provide-client-params.cognito-idp", remember)
     return calls
 
 
@@ -227,7 +227,7 @@ def test_resend_code_carries_the_exact_secret_hash_or_none_stubbed(
     if with_secret:
         assert target.client_secret
         expected["SecretHash"] = expected_hash(username, target.client_id, target.client_secret)
-    with Stubber(app.extensions["cognito_gateway"].client) as stubber:
+    with stubbed_cognito(app) as stubber:
         # Stubber refuses parameters that differ from `expected` (an extra hash included).
         stubber.add_response("resend_confirmation_code", {}, expected)
         response = app.test_client().post("/resendcode", json={"username": username})

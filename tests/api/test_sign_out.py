@@ -1,4 +1,4 @@
-"""Sign-out means sign-out with the default settings (issue 21), tried as a user would: a
+"""Sign-out means sign-out with the default settings, tried as a user would: a
 local-mode app with no settings (what `make run` serves), a user who signs in, signs out,
 and then tries every route with the tokens left behind.
 
@@ -13,12 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, User, problem, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 
 from proxy_app import create_app
 from proxy_app.config import Config
+from tests.support.app import problem, sign_in
+from tests.support.cognito import PASSWORD, User
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,17 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import Pool, User, problem, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
-from tokenkit import (
+
+from proxy_app import create_app
+from proxy_app.services import Services
+from proxy_app.tokens.jwks import UNKNOWN_KID_REFETCH_SECONDS, JwksCache
+from proxy_app.tokens.verifier import TokenVerifier, VerifiedToken, VerifiedTokenCache
+from tests.support.app import problem, sign_in
+from tests.support.cognito import Pool, User
+from tests.support.stubs import cognito_client
+from tests.support.tokenkit import (
     JwksServer,
     claims_for,
     jwks_server,
@@ -25,14 +32,6 @@ from tokenkit import (
     moto_public_jwks,
     other_private_key,
     public_jwk,
-)
-
-from proxy_app.tokens.verifier import (
-    UNKNOWN_KID_REFETCH_SECONDS,
-    JwksCache,
-    TokenVerifier,
-    VerifiedToken,
-    VerifiedTokenCache,
 )
 
 SUB = "0f1e2d3c-0000-4000-8000-00000000cafe"
@@ -82,7 +81,8 @@ def make_harness(make_app: Callable[..., Flask], pool: Pool) -> Iterator[Callabl
             jwks = JwksCache(
                 keys.url, config.jwks_connect_timeout, config.jwks_total_timeout, clock=clock
             )
-            app.extensions["token_verifier"] = TokenVerifier(config, jwks=jwks, clock=clock)
+            verifier = TokenVerifier(config, jwks=jwks, clock=clock)
+            app = create_app(services=Services.build(config, verifier=verifier))
             return Harness(app, app.test_client(), clock, keys, pool)
 
         yield factory
@@ -94,7 +94,7 @@ def harness(make_harness: Callable[..., Harness]) -> Harness:
 
 
 def _verifier(app: Flask) -> TokenVerifier:
-    verifier: TokenVerifier = app.extensions["token_verifier"]
+    verifier: TokenVerifier = app.extensions["services"].verifier
     return verifier
 
 
@@ -173,11 +173,11 @@ def test_a_token_differing_in_one_byte_is_verified_afresh(harness: Harness, part
 def test_a_hit_answers_what_a_fresh_check_answers(harness: Harness) -> None:
     token = harness.token()
     first = _valid(harness.client, token)
-    again = _valid(harness.client, token)  # a hit: the answer rendered the first time
+    again = _valid(harness.client, token)  # a hit: no signature check
     assert _verifier(harness.app).signature_checks == 1
     assert first.status_code == again.status_code == 200
     assert again.get_data() == first.get_data()
-    # A verifier with an empty cache (so a fresh check and a fresh rendering) agrees.
+    # A verifier with an empty cache (so a fresh check) agrees.
     _verifier(harness.app).cache = VerifiedTokenCache()
     fresh = _valid(harness.client, token)
     assert _verifier(harness.app).signature_checks == 2
@@ -186,7 +186,7 @@ def test_a_hit_answers_what_a_fresh_check_answers(harness: Harness) -> None:
 
 
 def test_each_token_answers_with_its_own_claims(harness: Harness) -> None:
-    """Answers are kept with each verified token, never shared between tokens."""
+    """A hit answers with its own token's claims, never with another token's."""
     tokens = {
         group: harness.token(**{"cognito:groups": [group]}) for group in ("admins", "readers")
     }
@@ -245,7 +245,7 @@ def test_the_revocation_check_runs_on_every_hit(
     client = app.test_client()
     token = sign_in(client, user)["accessToken"]
     calls: list[str] = []
-    app.extensions["cognito_gateway"].client.meta.events.register(
+    cognito_client(app).meta.events.register(
         "before-call.cognito-idp.GetUser", lambda **_: calls.append("GetUser")
     )
     bearer = {"Authorization": f"Bearer {token}"}

@@ -1,6 +1,6 @@
 """Forged and broken tokens, each case its own test, against every token-taking route.
 
-Every case must be answered 401 InvalidToken with the reason named in issue 3, and the
+Every case must be answered 401 InvalidToken with the reason for it, and the
 user routes must leave Cognito untouched: the attribute is not set, the user not deleted.
 The forged tokens name a real user (the victim), so a verifier that let one through
 would act on that user.
@@ -18,9 +18,11 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import PASSWORD, Pool, User, _create_pool, problem
 from flask.testing import FlaskClient
-from tokenkit import (
+
+from tests.support.app import problem
+from tests.support.cognito import PASSWORD, Pool, User, create_pool
+from tests.support.tokenkit import (
     b64,
     claims_for,
     hs256_with_public_key,
@@ -55,7 +57,7 @@ def victim(make_user: Callable[..., User], cognito: Any) -> Victim:
 @pytest.fixture(scope="module")
 def second_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """Another pool in the same emulator: same signing key as the first (moto has one)."""
-    return _create_pool(cognito, cognito_endpoint, secret=False)
+    return create_pool(cognito, cognito_endpoint, secret=False)
 
 
 def _signed_in(cognito: Any, pool: Pool, username: str) -> dict[str, str]:

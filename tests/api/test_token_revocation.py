@@ -12,10 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
-from conftest import Pool, User, problem, sign_in
 from flask import Flask
-from tokenkit import claims_for, mint, other_private_key
+
+from tests.support.app import problem, sign_in
+from tests.support.cognito import Pool, User
+from tests.support.stubs import cognito_client, stubbed_cognito
+from tests.support.tokenkit import claims_for, mint, other_private_key
 
 
 @pytest.fixture
@@ -26,7 +28,7 @@ def checking_app(make_app: Callable[..., Flask]) -> Flask:
 def _get_user_calls(app: Flask) -> list[str]:
     """Count the app's GetUser calls (the revocation check's cost)."""
     calls: list[str] = []
-    app.extensions["cognito_gateway"].client.meta.events.register(
+    cognito_client(app).meta.events.register(
         "before-call.cognito-idp.GetUser", lambda **_: calls.append("GetUser")
     )
     return calls
@@ -153,9 +155,8 @@ def test_cognito_failures_are_not_revocations_stubbed(
     checking_app: Flask, pool: Pool, cognito_code: str, status: int, code: str
 ) -> None:
     claims = claims_for(pool, "access", "x@example.com", "0f1e2d3c-0000-4000-8000-000000000000")
-    stubber = Stubber(checking_app.extensions["cognito_gateway"].client)
-    stubber.add_client_error("get_user", service_error_code=cognito_code, http_status_code=400)
-    with stubber:
+    with stubbed_cognito(checking_app) as stubber:
+        stubber.add_client_error("get_user", service_error_code=cognito_code, http_status_code=400)
         response = checking_app.test_client().get("/token/valid", headers=_bearer(mint(claims)))
     body = problem(response, status, code)
     assert "reason" not in body

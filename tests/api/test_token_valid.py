@@ -5,29 +5,25 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Pool, User, problem, sign_in
 from flask import Blueprint, Flask
 from flask.testing import FlaskClient
-from tokenkit import JwksServer, claims_for, jwks_server, mint
 
 from proxy_app.config import Config, ConfigError
 from proxy_app.core.errors import TokenRejected
 from proxy_app.http import context
 from proxy_app.http.inputs import load
-from proxy_app.http.schemas import TokenRequest
-from proxy_app.tokens.verifier import JwksCache, TokenVerifier
+from proxy_app.http.schemas.token import TokenRequest
+from proxy_app.tokens.jwks import JwksCache
+from proxy_app.tokens.verifier import TokenVerifier
+from tests.support.app import problem, sign_in
+from tests.support.cognito import Pool, User
+from tests.support.tokenkit import JwksServer, claims_for, mint
 
 SUB = "0f1e2d3c-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def keys() -> Iterator[JwksServer]:
-    with jwks_server() as server:
-        yield server
 
 
 class TestTokenValid:
@@ -85,6 +81,55 @@ class TestTokenValid:
         response = client.get(
             "/token/valid",
             headers={"idToken": tokens["idToken"], "accessToken": tokens["accessToken"]},
+        )
+        problem(response, 400, "ValidationFailed")
+
+    def test_id_token_is_valid(
+        self, client: FlaskClient, user: User, pool: Pool, tokens: dict[str, Any]
+    ) -> None:
+        response = client.get("/token/valid", headers={"idToken": tokens["idToken"]})
+        assert response.status_code == 200
+        body = response.json
+        assert body["valid"] is True
+        assert body["tokenUse"] == "id"
+        assert body["username"] == user.username
+        assert body["claims"]["aud"] == pool.client_id
+        assert body["expiresAt"] == body["claims"]["exp"]
+        assert body["groups"] == []
+
+    def test_header_names_are_case_insensitive(
+        self, client: FlaskClient, tokens: dict[str, Any]
+    ) -> None:
+        for name in ("idToken", "idtoken", "IDTOKEN"):
+            assert client.get("/token/valid", headers={name: tokens["idToken"]}).status_code == 200
+
+    def test_access_token_as_bearer_or_member(
+        self, client: FlaskClient, tokens: dict[str, Any]
+    ) -> None:
+        bearer = client.get(
+            "/token/valid", headers={"Authorization": f"Bearer {tokens['accessToken']}"}
+        )
+        assert bearer.status_code == 200
+        assert bearer.json["tokenUse"] == "access"
+        header = client.get("/token/valid", headers={"accessToken": tokens["accessToken"]})
+        assert header.status_code == 200
+        assert header.json["username"] == bearer.json["username"]
+
+    def test_access_token_given_as_id_token_is_refused(
+        self, client: FlaskClient, tokens: dict[str, Any]
+    ) -> None:
+        response = client.get("/token/valid", headers={"idToken": tokens["accessToken"]})
+        assert problem(response, 401, "InvalidToken")["reason"] == "wrong_token_use"
+
+    def test_no_token_is_401(self, client: FlaskClient) -> None:
+        assert problem(client.get("/token/valid"), 401, "InvalidToken")["reason"] == "missing"
+
+    def test_bearer_and_access_token_header_must_agree(
+        self, client: FlaskClient, tokens: dict[str, Any]
+    ) -> None:
+        response = client.get(
+            "/token/valid",
+            headers={"Authorization": "Bearer other", "accessToken": tokens["accessToken"]},
         )
         problem(response, 400, "ValidationFailed")
 
@@ -204,6 +249,15 @@ class TestTimeChecks:
         body = problem(strict.get("/token/valid", headers={"idToken": token}), 401, "InvalidToken")
         assert body["reason"] == "expired"
         assert lenient.get("/token/valid", headers={"idToken": token}).status_code == 200
+
+    @pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+    def test_token_time_too_big_for_a_float_is_401_malformed(
+        self, client: FlaskClient, pool: Pool, claim: str
+    ) -> None:
+        claims = claims_for(pool, "id", "ada@example.com", str(uuid.uuid4()))
+        claims[claim] = 10**400
+        response = client.get("/token/valid", headers={"idToken": mint(claims)})
+        assert problem(response, 401, "InvalidToken")["reason"] == "malformed"
 
 
 # A test-only blueprint: routes that declare what they demand of the token's user.

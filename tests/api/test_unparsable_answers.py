@@ -4,7 +4,7 @@ botocore reads such a body as {"message": body} (or lets a UnicodeDecodeError es
 operation that answers nothing (ConfirmSignUp), or a GetItem that finds no record (the
 revocation check), would then pass. The answers here are canned at botocore's
 `before-send`, in place of the network: signing, our check at botocore's `before-parse`,
-botocore's parser and the retry logic all run as in production. tests/test_failing_backend.py
+botocore's parser and the retry logic all run as in production. tests/api/test_failing_backend.py
 shows the same over HTTP, with a server that answers bytes that are not UTF-8.
 """
 
@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from conftest import Pool, User, problem, sign_in
 from flask import Flask
 
 from proxy_app.aws.cognito import aws_client
+from tests.support.app import problem, sign_in
+from tests.support.cognito import Pool, User
+from tests.support.stubs import cognito_client
 
 NOT_JSON_OBJECTS = {
     "array": b"[]",
@@ -57,7 +59,7 @@ def answer_every_call(client: Any, body: bytes, status: int = 200) -> list[str]:
 def test_a_cognito_answer_that_is_not_a_json_object_is_502_transport_canned(
     app: Flask, body: bytes
 ) -> None:
-    sent = answer_every_call(app.extensions["cognito_gateway"].client, body)
+    sent = answer_every_call(cognito_client(app), body)
     response = app.test_client().post(
         "/confirmsignup", json={"username": "someone", "confirmationCode": "123456"}
     )
@@ -72,7 +74,7 @@ def test_an_empty_or_unmodelled_json_object_is_still_a_success_transport_canned(
     app: Flask, body: bytes
 ) -> None:
     # What botocore reads as an empty answer stays one: ConfirmSignUp answers nothing.
-    answer_every_call(app.extensions["cognito_gateway"].client, body)
+    answer_every_call(cognito_client(app), body)
     response = app.test_client().post(
         "/confirmsignup", json={"username": "someone", "confirmationCode": "123456"}
     )
@@ -80,7 +82,7 @@ def test_an_empty_or_unmodelled_json_object_is_still_a_success_transport_canned(
 
 
 def test_an_error_answer_that_is_not_json_is_still_an_error_transport_canned(app: Flask) -> None:
-    answer_every_call(app.extensions["cognito_gateway"].client, b"<html>busy</html>", 500)
+    answer_every_call(cognito_client(app), b"<html>busy</html>", 500)
     response = app.test_client().post(
         "/confirmsignup", json={"username": "someone", "confirmationCode": "123456"}
     )

@@ -1,25 +1,25 @@
 """The demo page and /docs with Flask's test client: when they are served, their headers,
-their assets; the JSON routes' headers unchanged beside them. tests/test_browser.py runs
+their assets; the JSON routes' headers unchanged beside them. tests/browser/test_browser.py runs
 the same pages in Chromium."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from conftest import problem
 from flask import Flask
 from flask.testing import FlaskClient
-from test_wsgi_import import run_in_lambda
 
 from proxy_app import create_app
 from proxy_app.config import Config, ConfigError
 from proxy_app.http.app import SECURITY_HEADERS
 from proxy_app.web import ASSETS, STATIC, SWAGGER_UI_FILES, swagger_ui_dist
+from tests.support.app import problem
+from tests.support.lambda_process import run_in_lambda
 
 POOL_ENV = {
     "COGNITO_USER_POOL_ID": "us-east-1_AbCdEf123",
@@ -45,12 +45,6 @@ def _fetch(client: FlaskClient, path: str) -> Any:
 
 def _swagger_ui_path(name: str) -> str:
     return f"/docs/swagger-ui/{swagger_ui_dist()[1]}/{name}"
-
-
-@pytest.fixture(scope="module")
-def local_app() -> Iterator[Flask]:
-    """A local-mode app (embedded emulator, nothing configured): the page is on."""
-    yield create_app(Config())
 
 
 @pytest.fixture

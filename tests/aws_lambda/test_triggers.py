@@ -10,19 +10,18 @@ import copy
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from legacy_app import serve
-from legacy_hashes import bcrypt_hash
-from legacy_support import Store, Stores
 
 import triggers
 from proxy_app.aws.table import Records
 from proxy_app.config import Config, ConfigError
+from tests.support import EVENTS
+from tests.support.legacy_app import serve
+from tests.support.legacy_hashes import bcrypt_hash
+from tests.support.legacy_stores import Store, Stores
 
-EVENTS = Path(__file__).parent / "events"
 PASSWORD = "legacy-Passw0rd!"  # the samples' password
 USERNAME = "ada@example.com"  # the samples' userName
 

@@ -10,7 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+from tests.support.lambda_process import run_in_lambda
 
 PROBE = textwrap.dedent(
     """
@@ -33,34 +34,6 @@ PROBE = textwrap.dedent(
     print("ok", wsgi.app.name)
     """
 )
-
-
-def run_in_lambda(code: str, **environ: str) -> subprocess.CompletedProcess[str]:
-    """Run Python code in a fresh process configured as the Lambda function is."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("COGNITO_", "LEGACY_"))
-    }
-    env.update(
-        AWS_LAMBDA_FUNCTION_NAME="proxy",
-        COGNITO_USER_POOL_ID="us-east-1_AbCdEf123",
-        COGNITO_APP_CLIENT_ID="1a2b3c4d5e",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        **environ,
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_import_wsgi_makes_no_network_call() -> None:
@@ -122,3 +95,18 @@ def test_a_legacy_store_loads_its_libraries_only_when_its_source_is_built(tmp_pa
     )
     assert loaded["before"] == []
     assert {"sqlalchemy", "passlib"} <= set(loaded["after"])
+
+
+TRIGGER_PROBE = textwrap.dedent(
+    """
+    import sys
+    import triggers
+    edges = sorted({"flask", "werkzeug", "click", "marshmallow"} & set(sys.modules))
+    print("loaded:", edges)
+    """
+)
+
+
+def test_the_trigger_runs_the_core_without_the_http_or_cli_edges() -> None:
+    """The trigger asks the same migration policy as the routes, through the core alone."""
+    assert run_in_lambda(TRIGGER_PROBE).stdout.strip().splitlines()[-1] == "loaded: []"

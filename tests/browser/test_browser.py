@@ -25,17 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_support import run_make
 from flask import Flask, request
-from test_mfa import fresh_code
 from werkzeug.serving import make_server
 
 from proxy_app import create_app
 from proxy_app.config import Config
+from tests.support import ROOT
+from tests.support.deploy_tools import run_make
+from tests.support.totp import fresh_code
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -94,12 +94,6 @@ def _serve(app: Flask) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def local_app() -> Flask:
-    """A local-mode app (embedded emulator, nothing configured)."""
-    return create_app(Config())
 
 
 @pytest.fixture(scope="module")

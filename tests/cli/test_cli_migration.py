@@ -23,18 +23,21 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 from click.testing import Result
-from conftest import Pool, _create_pool
 from flask import Flask
-from legacy_hashes import bcrypt_hash
-from legacy_support import Store, Stores, closed_port
 from sqlalchemy import text
 
-from proxy_app import cli
 from proxy_app.aws.table import Records
+from proxy_app.cli.migration import DEFAULT_WORKERS
 from proxy_app.config import Config
 from proxy_app.legacy import LegacyUnavailable, LegacyUser
 from proxy_app.legacy.sql import SqlSource
 from proxy_app.migration import bulk_import as bulk
+from proxy_app.migration import cognito_csv
+from tests.support.cognito import Pool
+from tests.support.legacy_hashes import bcrypt_hash
+from tests.support.legacy_stores import Store, Stores
+from tests.support.network import closed_port
+from tests.support.stubs import cognito_client
 
 USERS_QUERY = (
     "SELECT login AS username, password_hash, email, email_verified, given_name, birthdate, "
@@ -72,12 +75,6 @@ def make_app(
         return make_app(target, **overrides)
 
     return factory
-
-
-@pytest.fixture
-def fresh_pool(cognito: Any, cognito_endpoint: str) -> Pool:
-    """A pool of the test's own (custom attribute `tier`), so its user counts are exact."""
-    return _create_pool(cognito, cognito_endpoint, secret=False)
 
 
 @pytest.fixture
@@ -148,7 +145,7 @@ def attributes_of(cognito: Any, pool: Pool, username: str) -> dict[str, str]:
 @contextmanager
 def before_call(app: Flask, operation: str, hook: Callable[..., Any]) -> Iterator[None]:
     """Run `hook` before each call of `operation` by the app's Cognito client."""
-    events = app.extensions["cognito_gateway"].client.meta.events
+    events = cognito_client(app).meta.events
     event = f"before-call.{SERVICE}.{operation}"
     events.register(event, hook)
     try:
@@ -230,7 +227,7 @@ def test_an_import_of_1000_users_interrupted_by_cognito_resumes_without_duplicat
     assert report["stopReason"] == "CognitoUnavailable"
     assert counts["created"] == 300
     # The calls in flight when Cognito went away failed; nothing after them was tried.
-    assert 1 <= counts["failed"] <= cli.DEFAULT_WORKERS
+    assert 1 <= counts["failed"] <= DEFAULT_WORKERS
     assert {entry["reason"] for entry in report["failed"]} == {"CognitoUnavailable"}
     assert counts["created"] + counts["failed"] + counts["unattempted"] == 1000
     assert len(pool_users(cognito, fresh_pool)) == 300
@@ -537,8 +534,8 @@ def test_a_csv_field_over_128_kib_is_reported_as_such_not_as_a_bad_encoding(
     assert huge[:100] not in result.output
     assert pool_users(cognito, fresh_pool) == []
     # Read past the count too (a file changed since): the same answer.
-    with pytest.raises(bulk.UnreadableCsv, match="a field on line 3 is over 128 KiB"):
-        list(bulk.csv_users(source, emails_verified=False))
+    with pytest.raises(cognito_csv.UnreadableCsv, match="a field on line 3 is over 128 KiB"):
+        list(cognito_csv.csv_users(source, emails_verified=False))
 
 
 def test_an_account_deleted_through_the_service_is_not_brought_back(
@@ -762,9 +759,9 @@ def test_an_exported_cell_a_spreadsheet_would_run_as_a_formula_is_neutralised(
         for number, value in enumerate(formulas + inert)
     ]
     users.append(LegacyUser("=evil()", {"custom:tier": "-gold"}))
-    schema = bulk.PoolSchema(custom=("custom:tier",), required=frozenset())
+    schema = cognito_csv.PoolSchema(custom=("custom:tier",), required=frozenset())
     out = io.StringIO()
-    export = bulk.write_cognito_csv(schema, users, out)
+    export = cognito_csv.write_cognito_csv(schema, users, out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
     assert len(rows) == len(users)  # a carriage return in a value ends no row
     for row, value in zip(rows, formulas + inert, strict=False):
@@ -883,7 +880,7 @@ def test_migration_status_finds_users_of_a_pool_that_signs_in_by_email(
     assert (status["inCognito"], status["absent"], status["cognitoOnly"]) == (2, 0, 0)
 
 
-# --- The migration policy, asked by the import (issue 20) ------------------------------
+# --- The migration policy, asked by the import -----------------------------------------
 
 
 def test_import_then_first_sign_in_and_import_then_reset_through_the_proxy(

@@ -18,23 +18,20 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import PASSWORD, Pool, _create_pool, admin_sign_in, unique_username
 from flask import Flask
-from legacy_support import closed_port
 
 from proxy_app import cli
 from proxy_app.aws.table import Records
 from proxy_app.cli.local_service import LocalState, write_state
+from proxy_app.cli.target import NO_LOCAL_SERVICE
+from tests.support import ROOT
+from tests.support.cognito import PASSWORD, Pool, admin_sign_in, unique_username
+from tests.support.network import closed_port
+from tests.support.stubs import cognito_client
 
 SERVICE = "cognito-identity-provider"
 WEAK = "short"  # refused by the test pools' policy (8 characters, upper, lower, digits)
-ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).with_name("flask")
-
-
-@pytest.fixture
-def fresh_pool(cognito: Any, cognito_endpoint: str) -> Pool:
-    return _create_pool(cognito, cognito_endpoint, secret=False)
 
 
 @pytest.fixture
@@ -121,7 +118,7 @@ def calls_of(app: Flask, operation: str) -> list[dict[str, Any]]:
     def record(params: dict[str, Any], **_: Any) -> None:
         seen.append(dict(params))
 
-    events = app.extensions["cognito_gateway"].client.meta.events
+    events = cognito_client(app).meta.events
     events.register(f"provide-client-params.{SERVICE}.{operation}", record)
     return seen
 
@@ -780,7 +777,7 @@ def _commands(help_text: str) -> list[str]:
 def test_local_mode_without_a_running_service_says_so(environment: dict[str, str]) -> None:
     result = flask_users(environment, "list")
     assert result.returncode == 1
-    assert result.stderr == f"Error: {cli.NO_LOCAL_SERVICE}\n"
+    assert result.stderr == f"Error: {NO_LOCAL_SERVICE}\n"
     assert result.stdout == ""
     assert "LOCAL MODE" not in result.stderr  # no emulator was started
 
@@ -821,7 +818,7 @@ def test_local_mode_in_process_starts_no_emulator(
     monkeypatch.setenv("LOCAL_STATE_FILE", environment["LOCAL_STATE_FILE"])
     result = CliRunner().invoke(cli.users, ["show", "ada"])
     assert result.exit_code == 1, result.output
-    assert result.stderr == f"Error: {cli.NO_LOCAL_SERVICE}\n"
+    assert result.stderr == f"Error: {NO_LOCAL_SERVICE}\n"
 
 
 def test_json_of_the_other_changes(app: Flask, cognito: Any, fresh_pool: Pool) -> None:

@@ -20,14 +20,14 @@ import boto3
 import botocore
 import botocore.session
 import pytest
-from deploy_support import ROOT, DeployTools, ensure_deploy_tools, no_aws_environment
 
 import triggers
-from proxy_app.aws.cognito import OPERATOR_ONLY_OPERATIONS
+from proxy_app.aws.admin import OPERATOR_ONLY_OPERATIONS
 from proxy_app.config import Config
 from proxy_app.web import SWAGGER_UI_FILES
+from tests.support.deploy_tools import ROOT, DeployTools, no_aws_environment
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.npm]
 
 REGION = "eu-west-1"
 POOL_ID = "eu-west-1_EXAMPLE01"
@@ -87,11 +87,6 @@ def _serverless(tools: DeployTools, *args: str, timeout: float = 300) -> Any:
         timeout=timeout,
         check=False,
     )
-
-
-@pytest.fixture(scope="module")
-def tools() -> DeployTools:
-    return ensure_deploy_tools()
 
 
 @pytest.fixture(scope="module")
@@ -546,10 +541,15 @@ class TestParameters:
 
 
 def _iam_actions_the_gateway_needs() -> set[str]:
-    """The Cognito operations proxy_app/aws/cognito.py calls that IAM governs (signed ones)."""
-    source = (ROOT / "proxy_app" / "cognito.py").read_text()
+    """The Cognito operations the gateway (proxy_app/aws/cognito.py, admin.py, mfa.py) calls that
+    IAM governs (signed ones)."""
+    sources = [
+        (ROOT / "proxy_app" / "aws" / name).read_text()
+        for name in ("cognito.py", "admin.py", "mfa.py")
+    ]
     called = {
         node.func.attr
+        for source in sources
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)

@@ -20,22 +20,17 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import REGION, Pool
-from deploy_support import ROOT, DeployTools, ensure_deploy_tools
 
-pytestmark = pytest.mark.slow
+from tests.support.cognito import REGION, Pool
+from tests.support.deploy_tools import ROOT, DeployTools
+from tests.support.network import closed_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.npm]
 
 START_TIMEOUT = 90.0
 # The original README's sample password, with a digit policy moto enforces.
 SAMPLE_PASSWORD = "myPassword**^1"
 NEW_PASSWORD = "myNewPassword**^2"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
@@ -64,11 +59,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def tools() -> DeployTools:
-    return ensure_deploy_tools()
-
-
-@pytest.fixture(scope="module")
 def offline_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """A pool of its own, so the sequence's user is the only one in it."""
     pool = cognito.create_user_pool(
@@ -88,7 +78,7 @@ def api(
     tools: DeployTools, offline_pool: Pool, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[httpx.Client]:
     """`serverless offline start` on free ports, pointed at moto; yields an HTTP client."""
-    http_port, lambda_port = _free_port(), _free_port()
+    http_port, lambda_port = closed_port(), closed_port()
     env = {
         **_environment(),
         "VIRTUAL_ENV": str(tools.virtualenv),

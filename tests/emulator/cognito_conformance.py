@@ -4,11 +4,11 @@ Each row is one documented behaviour of Amazon Cognito user pools: the operation
 account's state, the pool or client setting, what is given, Cognito's answer (an exception
 and, where clients depend on it, its message; or "ok" and what then holds), the page that
 documents it, and the unit of local_cognito/differences.py that teaches moto this
-behaviour (None where moto already behaves so). tests/test_conformance.py runs every row
+behaviour (None where moto already behaves so). tests/emulator/test_conformance.py runs every row
 against the emulator through boto3; the README's "How local mode matches Cognito" section
 is checked against this table.
 
-The scenarios (the `act` column) are small functions in tests/test_conformance.py, named
+The scenarios (the `act` column) are small functions in tests/emulator/test_conformance.py, named
 after what they do; a person reads the table, not them.
 """
 
@@ -64,7 +64,7 @@ NO_VERIFIED_CHANNEL = (
 class Row:
     """One documented behaviour of Cognito."""
 
-    act: str  # the scenario in tests/test_conformance.py
+    act: str  # the scenario in tests/emulator/test_conformance.py
     operation: str
     state: str  # the account's status before the call ("-" where there is no account)
     setting: str  # the pool or app client setting that matters ("" for the default pool)

@@ -1,4 +1,4 @@
-"""Every row of the conformance table (tests/cognito_conformance.py), run against the local
+"""Every row of the conformance table (tests/emulator/cognito_conformance.py), run against the local
 emulator with strict codes, through boto3 over HTTP as the proxy calls it.
 
 A row expecting an exception passes when boto3 raises that exception (with the row's
@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,11 +25,13 @@ import pyotp
 import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
-from cognito_conformance import ROWS, Row
-from conftest import PASSWORD, REGION, TEST_POLICY
 
 from local_cognito import CodeBook, RunningServer, serve
 from local_cognito.differences import DIFFERENCES
+from tests.emulator.cognito_conformance import ROWS, Row
+from tests.support import ROOT
+from tests.support.cognito import PASSWORD, REGION, TEST_POLICY
+from tests.support.totp import fresh_code
 
 NEW_PASSWORD = "An0ther-Passw0rd"
 WEAK_PASSWORD = "weak"
@@ -226,20 +227,13 @@ def other_code(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def authenticator_code(secret: str) -> str:
-    """The code an authenticator shows now, not one about to roll over."""
-    if 30 - time.time() % 30 < 2:
-        time.sleep(2.5)
-    return pyotp.TOTP(secret).now()
-
-
 def with_authenticator(env: Env, pool: Pool | None = None) -> tuple[str, str]:
     """A confirmed user whose preferred MFA is an authenticator; (username, secret)."""
     pool = pool or env.pool()
     username = account(env, "CONFIRMED", pool=pool)
     access = sign_in(env, username, pool=pool)["AuthenticationResult"]["AccessToken"]
     secret = env.idp.associate_software_token(AccessToken=access)["SecretCode"]
-    env.idp.verify_software_token(AccessToken=access, UserCode=authenticator_code(secret))
+    env.idp.verify_software_token(AccessToken=access, UserCode=fresh_code(secret))
     env.idp.admin_set_user_mfa_preference(
         UserPoolId=pool.id,
         Username=username,
@@ -511,7 +505,7 @@ def verify_software_token_wrong_code(env: Env, row: Row) -> Any:
     access = sign_in(env, account(env, row.state))["AuthenticationResult"]["AccessToken"]
     env.idp.associate_software_token(AccessToken=access)
     other = base64.b32encode(b"another secret, 20 b").decode()
-    env.idp.verify_software_token(AccessToken=access, UserCode=authenticator_code(other))
+    env.idp.verify_software_token(AccessToken=access, UserCode=fresh_code(other))
 
 
 @scenario
@@ -519,9 +513,7 @@ def totp_sign_in(env: Env, row: Row) -> Any:
     username, secret = with_authenticator(env)
     challenge = sign_in(env, username)
     assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-    answer = answer_totp(
-        env, username, challenge["Session"], authenticator_code(secret), env.pool()
-    )
+    answer = answer_totp(env, username, challenge["Session"], fresh_code(secret), env.pool())
     assert answer["AuthenticationResult"]["AccessToken"]
 
 
@@ -529,7 +521,7 @@ def totp_sign_in(env: Env, row: Row) -> Any:
 def totp_wrong_code(env: Env, row: Row) -> Any:
     username, secret = with_authenticator(env)
     session = sign_in(env, username)["Session"]
-    answer_totp(env, username, session, other_code(authenticator_code(secret)), env.pool())
+    answer_totp(env, username, session, other_code(fresh_code(secret)), env.pool())
 
 
 @scenario
@@ -538,9 +530,9 @@ def totp_after_wrong_codes(env: Env, row: Row) -> Any:
     for _ in range(5):
         session = sign_in(env, username)["Session"]
         with pytest.raises(ClientError, match="CodeMismatch"):
-            answer_totp(env, username, session, other_code(authenticator_code(secret)), env.pool())
+            answer_totp(env, username, session, other_code(fresh_code(secret)), env.pool())
     session = sign_in(env, username)["Session"]
-    answer_totp(env, username, session, authenticator_code(secret), env.pool())
+    answer_totp(env, username, session, fresh_code(secret), env.pool())
 
 
 def _mfa_setup(env: Env) -> tuple[str, str, str]:
@@ -554,7 +546,7 @@ def _mfa_setup(env: Env) -> tuple[str, str, str]:
     associated = env.idp.associate_software_token(Session=old)
     verified = env.idp.verify_software_token(
         Session=associated.get("Session", old),
-        UserCode=authenticator_code(associated["SecretCode"]),
+        UserCode=fresh_code(associated["SecretCode"]),
     )
     assert verified["Status"] == "SUCCESS"
     return username, old, verified["Session"]
@@ -589,7 +581,7 @@ def _late_totp(env: Env, kind: str, minutes: int) -> Any:
     session = sign_in(env, username, pool=pool)["Session"]
     env.console.now += 60 * minutes
     try:
-        return answer_totp(env, username, session, authenticator_code(secret), pool)
+        return answer_totp(env, username, session, fresh_code(secret), pool)
     finally:
         env.console.now -= 60 * minutes
 
@@ -801,7 +793,7 @@ def test_every_status_meets_every_password_operation() -> None:
 
 
 def _readme_section(title: str) -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index(f"### {title}\n")
     end = readme.index("\n#", start + 1)
     return readme[start:end]

@@ -6,21 +6,29 @@ difference can be dropped."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
-from conftest import PASSWORD, REGION, Pool, _create_pool, admin_sign_in
-from test_mfa import fresh_code, wrong_code
 
 from local_cognito import CodeBook, Purpose, RunningServer, serve
 from local_cognito.codes import CodeRefused
 from local_cognito.differences import DIFFERENCES
+from tests.support.cognito import (
+    REGION,
+    Pool,
+    admin_sign_in,
+    confirmed_user,
+    create_pool,
+    error_code,
+    one_attempt_client,
+    signed_up_user,
+    user_status,
+)
+from tests.support.totp import fresh_code, wrong_code
 
 DAY = 24 * 3600
 CONSOLE_LINE = re.compile(r"(?P<label>.+) for (?P<username>\S+): (?P<code>\d{6})")
@@ -54,72 +62,14 @@ def strict(console: Console) -> Iterator[RunningServer]:
     server.stop()
 
 
-def _client(endpoint: str) -> Any:
-    # One attempt: moto answers what it lacks with HTTP 500, which boto3 would retry.
-    return boto3.client(
-        "cognito-idp",
-        region_name=REGION,
-        endpoint_url=endpoint,
-        config=BotoConfig(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-
-
 @pytest.fixture(scope="module")
 def idp(strict: RunningServer) -> Any:
-    return _client(strict.endpoint_url)
+    return one_attempt_client(strict.endpoint_url)
 
 
 @pytest.fixture(scope="module")
 def local_pool(idp: Any, strict: RunningServer) -> Pool:
-    return _create_pool(idp, strict.endpoint_url, secret=False)
-
-
-@pytest.fixture(scope="module")
-def bare(moto_endpoint: str) -> Any:
-    """A client on bare moto, without the emulator's layer."""
-    return _client(moto_endpoint)
-
-
-@pytest.fixture(scope="module")
-def bare_pool(bare: Any, moto_endpoint: str) -> Pool:
-    return _create_pool(bare, moto_endpoint, secret=False)
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(raised.value.response["Error"]["Code"])
-
-
-def _sign_up(idp: Any, pool: Pool) -> str:
-    username = f"ada-{uuid.uuid4().hex[:8]}@example.com"
-    idp.sign_up(
-        ClientId=pool.client_id,
-        Username=username,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": username}],
-    )
-    return username
-
-
-def _confirmed_user(idp: Any, pool: Pool) -> str:
-    """A confirmed user with a verified email (where Cognito sends reset codes)."""
-    username = f"bob-{uuid.uuid4().hex[:8]}@example.com"
-    idp.admin_create_user(
-        UserPoolId=pool.id,
-        Username=username,
-        UserAttributes=[
-            {"Name": "email", "Value": username},
-            {"Name": "email_verified", "Value": "true"},
-        ],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool.id, Username=username, Password=PASSWORD, Permanent=True
-    )
-    return username
-
-
-def _status(idp: Any, pool: Pool, username: str) -> str:
-    return str(idp.admin_get_user(UserPoolId=pool.id, Username=username)["UserStatus"])
+    return create_pool(idp, strict.endpoint_url, secret=False)
 
 
 def test_every_difference_says_what_cognito_and_moto_do() -> None:
@@ -142,22 +92,22 @@ class TestSignUpCodes:
     def test_sign_up_prints_a_six_digit_code_and_only_that_code_confirms(
         self, idp: Any, local_pool: Pool, console: Console
     ) -> None:
-        username = _sign_up(idp, local_pool)
+        username = signed_up_user(idp, local_pool)
         code = console.last_code(username)
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         with pytest.raises(ClientError) as raised:
             idp.confirm_sign_up(
                 ClientId=local_pool.client_id, Username=username, ConfirmationCode=wrong
             )
-        assert _error(raised) == "CodeMismatchException"
-        assert _status(idp, local_pool, username) == "UNCONFIRMED"
+        assert error_code(raised) == "CodeMismatchException"
+        assert user_status(idp, local_pool, username) == "UNCONFIRMED"
         idp.confirm_sign_up(ClientId=local_pool.client_id, Username=username, ConfirmationCode=code)
-        assert _status(idp, local_pool, username) == "CONFIRMED"
+        assert user_status(idp, local_pool, username) == "CONFIRMED"
 
     def test_a_sign_up_code_expires_after_24_hours(
         self, idp: Any, local_pool: Pool, console: Console
     ) -> None:
-        username = _sign_up(idp, local_pool)
+        username = signed_up_user(idp, local_pool)
         code = console.last_code(username)
         console.now += DAY
         try:
@@ -167,38 +117,38 @@ class TestSignUpCodes:
                 )
         finally:
             console.now -= DAY
-        assert _error(raised) == "ExpiredCodeException"
+        assert error_code(raised) == "ExpiredCodeException"
 
     def test_confirming_an_unknown_user_is_user_not_found(self, idp: Any, local_pool: Pool) -> None:
         with pytest.raises(ClientError) as raised:
             idp.confirm_sign_up(
                 ClientId=local_pool.client_id, Username="nobody", ConfirmationCode="123456"
             )
-        assert _error(raised) == "UserNotFoundException"
+        assert error_code(raised) == "UserNotFoundException"
 
     def test_confirming_a_confirmed_user_is_not_authorized(
         self, idp: Any, local_pool: Pool
     ) -> None:
-        username = _confirmed_user(idp, local_pool)
+        username = confirmed_user(idp, local_pool)
         with pytest.raises(ClientError) as raised:
             idp.confirm_sign_up(
                 ClientId=local_pool.client_id, Username=username, ConfirmationCode="123456"
             )
-        assert _error(raised) == "NotAuthorizedException"
+        assert error_code(raised) == "NotAuthorizedException"
 
     def test_moto_still_accepts_any_sign_up_code(self, bare: Any, bare_pool: Pool) -> None:
-        username = _sign_up(bare, bare_pool)
+        username = signed_up_user(bare, bare_pool)
         bare.confirm_sign_up(
             ClientId=bare_pool.client_id, Username=username, ConfirmationCode="not-a-code"
         )
-        assert _status(bare, bare_pool, username) == "CONFIRMED"
+        assert user_status(bare, bare_pool, username) == "CONFIRMED"
 
 
 class TestResendConfirmationCode:
     def test_a_new_code_replaces_the_old_one(
         self, idp: Any, local_pool: Pool, console: Console
     ) -> None:
-        username = _sign_up(idp, local_pool)
+        username = signed_up_user(idp, local_pool)
         first = console.last_code(username)
         answer = idp.resend_confirmation_code(ClientId=local_pool.client_id, Username=username)
         assert answer["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
@@ -209,7 +159,7 @@ class TestResendConfirmationCode:
                 idp.confirm_sign_up(
                     ClientId=local_pool.client_id, Username=username, ConfirmationCode=first
                 )
-            assert _error(raised) == "CodeMismatchException"
+            assert error_code(raised) == "CodeMismatchException"
         idp.confirm_sign_up(
             ClientId=local_pool.client_id, Username=username, ConfirmationCode=second
         )
@@ -217,16 +167,16 @@ class TestResendConfirmationCode:
     def test_an_unknown_user_is_user_not_found(self, idp: Any, local_pool: Pool) -> None:
         with pytest.raises(ClientError) as raised:
             idp.resend_confirmation_code(ClientId=local_pool.client_id, Username="nobody")
-        assert _error(raised) == "UserNotFoundException"
+        assert error_code(raised) == "UserNotFoundException"
 
     def test_a_confirmed_user_is_an_invalid_parameter(self, idp: Any, local_pool: Pool) -> None:
-        username = _confirmed_user(idp, local_pool)
+        username = confirmed_user(idp, local_pool)
         with pytest.raises(ClientError) as raised:
             idp.resend_confirmation_code(ClientId=local_pool.client_id, Username=username)
-        assert _error(raised) == "InvalidParameterException"
+        assert error_code(raised) == "InvalidParameterException"
 
     def test_moto_still_lacks_resend_confirmation_code(self, bare: Any, bare_pool: Pool) -> None:
-        username = _sign_up(bare, bare_pool)
+        username = signed_up_user(bare, bare_pool)
         with pytest.raises(ClientError):
             bare.resend_confirmation_code(ClientId=bare_pool.client_id, Username=username)
 
@@ -240,12 +190,12 @@ def _refused_reset(idp: Any, pool: Pool, username: str, code: str) -> str:
             Password="An0ther-Passw0rd",
             ConfirmationCode=code,
         )
-    return _error(raised)
+    return error_code(raised)
 
 
 class TestPasswordResetCodes:
     def _reset(self, idp: Any, pool: Pool, console: Console) -> tuple[str, str]:
-        username = _confirmed_user(idp, pool)
+        username = confirmed_user(idp, pool)
         idp.forgot_password(ClientId=pool.client_id, Username=username)
         return username, console.last_code(username, "password reset code")
 
@@ -280,7 +230,7 @@ class TestPasswordResetCodes:
     def test_moto_still_accepts_any_reset_code_without_its_prefix(
         self, bare: Any, bare_pool: Pool
     ) -> None:
-        username = _confirmed_user(bare, bare_pool)
+        username = confirmed_user(bare, bare_pool)
         bare.forgot_password(ClientId=bare_pool.client_id, Username=username)
         bare.confirm_forgot_password(
             ClientId=bare_pool.client_id,
@@ -297,19 +247,19 @@ class TestPasswordResetCodes:
 
 class TestUnconfirmedSignIn:
     def test_the_right_password_is_user_not_confirmed(self, idp: Any, local_pool: Pool) -> None:
-        username = _sign_up(idp, local_pool)
+        username = signed_up_user(idp, local_pool)
         with pytest.raises(ClientError) as raised:
             admin_sign_in(idp, local_pool, username)
-        assert _error(raised) == "UserNotConfirmedException"
+        assert error_code(raised) == "UserNotConfirmedException"
 
     def test_a_wrong_password_is_still_not_authorized(self, idp: Any, local_pool: Pool) -> None:
-        username = _sign_up(idp, local_pool)
+        username = signed_up_user(idp, local_pool)
         with pytest.raises(ClientError) as raised:
             admin_sign_in(idp, local_pool, username, "Wr0ng-Passw0rd")
-        assert _error(raised) == "NotAuthorizedException"
+        assert error_code(raised) == "NotAuthorizedException"
 
     def test_moto_still_signs_unconfirmed_users_in(self, bare: Any, bare_pool: Pool) -> None:
-        username = _sign_up(bare, bare_pool)
+        username = signed_up_user(bare, bare_pool)
         assert admin_sign_in(bare, bare_pool, username)["AuthenticationResult"]["AccessToken"]
 
 
@@ -322,7 +272,7 @@ def _answer_with_unknown_session(idp: Any, pool: Pool) -> str:
             Session="x" * 40,
             ChallengeResponses={"USERNAME": "nobody", "SMS_MFA_CODE": "123456"},
         )
-    return _error(raised)
+    return error_code(raised)
 
 
 class TestUnknownSession:
@@ -334,7 +284,7 @@ class TestUnknownSession:
     def test_verifying_totp_with_an_unknown_session_is_not_authorized(self, idp: Any) -> None:
         with pytest.raises(ClientError) as raised:
             idp.verify_software_token(Session="x" * 40, UserCode="123456")
-        assert _error(raised) == "NotAuthorizedException"
+        assert error_code(raised) == "NotAuthorizedException"
 
     def test_moto_still_answers_resource_not_found_for_an_unknown_session(
         self, bare: Any, bare_pool: Pool
@@ -344,7 +294,7 @@ class TestUnknownSession:
 
 class TestTotpCodes:
     def _associate(self, idp: Any, pool: Pool) -> tuple[str, str]:
-        username = _confirmed_user(idp, pool)
+        username = confirmed_user(idp, pool)
         tokens = admin_sign_in(idp, pool, username)["AuthenticationResult"]
         access_token = tokens["AccessToken"]
         secret = idp.associate_software_token(AccessToken=access_token)["SecretCode"]
@@ -356,7 +306,7 @@ class TestTotpCodes:
         access_token, secret = self._associate(idp, local_pool)
         with pytest.raises(ClientError) as raised:
             idp.verify_software_token(AccessToken=access_token, UserCode=wrong_code(secret))
-        assert _error(raised) == "EnableSoftwareTokenMFAException"
+        assert error_code(raised) == "EnableSoftwareTokenMFAException"
         answer = idp.verify_software_token(AccessToken=access_token, UserCode=fresh_code(secret))
         assert answer["Status"] == "SUCCESS"
 
@@ -373,7 +323,7 @@ class TestAttributeVerification:
     def test_only_the_printed_code_verifies_the_email(
         self, idp: Any, local_pool: Pool, console: Console
     ) -> None:
-        username = _confirmed_user(idp, local_pool)
+        username = confirmed_user(idp, local_pool)
         tokens = admin_sign_in(idp, local_pool, username)["AuthenticationResult"]
         access_token = tokens["AccessToken"]
         answer = idp.get_user_attribute_verification_code(
@@ -387,7 +337,7 @@ class TestAttributeVerification:
                 AttributeName="email",
                 Code=f"{(int(code) + 1) % 1_000_000:06d}",
             )
-        assert _error(raised) == "CodeMismatchException"
+        assert error_code(raised) == "CodeMismatchException"
         idp.verify_user_attribute(AccessToken=access_token, AttributeName="email", Code=code)
         user = idp.admin_get_user(UserPoolId=local_pool.id, Username=username)
         attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
@@ -396,22 +346,22 @@ class TestAttributeVerification:
     def test_an_attribute_the_user_lacks_is_an_invalid_parameter(
         self, idp: Any, local_pool: Pool
     ) -> None:
-        username = _confirmed_user(idp, local_pool)
+        username = confirmed_user(idp, local_pool)
         tokens = admin_sign_in(idp, local_pool, username)["AuthenticationResult"]
         access_token = tokens["AccessToken"]
         with pytest.raises(ClientError) as raised:
             idp.get_user_attribute_verification_code(
                 AccessToken=access_token, AttributeName="phone_number"
             )
-        assert _error(raised) == "InvalidParameterException"
+        assert error_code(raised) == "InvalidParameterException"
 
     def test_a_bad_access_token_is_not_authorized(self, idp: Any) -> None:
         with pytest.raises(ClientError) as raised:
             idp.get_user_attribute_verification_code(AccessToken="bogus", AttributeName="email")
-        assert _error(raised) == "NotAuthorizedException"
+        assert error_code(raised) == "NotAuthorizedException"
 
     def test_moto_still_lacks_attribute_verification(self, bare: Any, bare_pool: Pool) -> None:
-        username = _confirmed_user(bare, bare_pool)
+        username = confirmed_user(bare, bare_pool)
         tokens = admin_sign_in(bare, bare_pool, username)["AuthenticationResult"]
         access_token = tokens["AccessToken"]
         with pytest.raises(ClientError):
@@ -424,7 +374,7 @@ class TestAttributeVerification:
 
 class TestRevokeToken:
     def test_a_revoked_refresh_token_refreshes_no_more(self, idp: Any, local_pool: Pool) -> None:
-        username = _confirmed_user(idp, local_pool)
+        username = confirmed_user(idp, local_pool)
         result = admin_sign_in(idp, local_pool, username)["AuthenticationResult"]
         idp.revoke_token(Token=result["RefreshToken"], ClientId=local_pool.client_id)
         with pytest.raises(ClientError) as raised:
@@ -433,15 +383,15 @@ class TestRevokeToken:
                 AuthFlow="REFRESH_TOKEN_AUTH",
                 AuthParameters={"REFRESH_TOKEN": result["RefreshToken"]},
             )
-        assert _error(raised) == "NotAuthorizedException"
+        assert error_code(raised) == "NotAuthorizedException"
         with pytest.raises(ClientError) as raised:
             idp.get_user(AccessToken=result["AccessToken"])
-        assert _error(raised) == "NotAuthorizedException"
+        assert error_code(raised) == "NotAuthorizedException"
         # Cognito answers 200 for a token it no longer knows.
         idp.revoke_token(Token=result["RefreshToken"], ClientId=local_pool.client_id)
 
     def test_moto_still_lacks_revoke_token(self, bare: Any, bare_pool: Pool) -> None:
-        username = _confirmed_user(bare, bare_pool)
+        username = confirmed_user(bare, bare_pool)
         result = admin_sign_in(bare, bare_pool, username)["AuthenticationResult"]
         with pytest.raises(ClientError):
             bare.revoke_token(Token=result["RefreshToken"], ClientId=bare_pool.client_id)

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import problem
 from flask import Flask
 from flask.testing import FlaskClient
 
 from proxy_app import create_app
 from proxy_app.cli.local_service import clear_state, read_state
 from proxy_app.config import Config, ConfigError
+from tests.support.app import problem
 
 PASSWORD = "passw0rdlong"
 CONSOLE_LINE = re.compile(r"^(?P<label>.+) for (?P<username>\S+): (?P<code>\d{6})$", re.M)
@@ -72,12 +72,6 @@ def test_sign_up_with_an_email_reports_an_email_delivery() -> None:
     details = response.json["codeDeliveryDetails"]
     assert details["deliveryMedium"] == "EMAIL"
     assert details["destination"] == "a***@e***"
-
-
-@pytest.fixture(scope="module")
-def local_app() -> Flask:
-    """One local-mode app with strict codes."""
-    return create_app(Config())
 
 
 @pytest.fixture
@@ -673,3 +667,38 @@ def _idp(endpoint_url: str) -> Any:
 
 def _describe_pool(endpoint_url: str, user_pool_id: str) -> dict[str, Any]:
     return dict(_idp(endpoint_url).describe_user_pool(UserPoolId=user_pool_id)["UserPool"])
+
+
+class TestLocalModeAnswersThisMachineOnly:
+    """Local mode's tokens are forgeable, so it must never face a network."""
+
+    @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.0.7", "2001:db8::1", ""])
+    def test_other_addresses_get_403(self, local_app: Flask, address: str) -> None:
+        client = local_app.test_client()
+        response = client.get("/health", environ_base={"REMOTE_ADDR": address})
+        body = problem(response, 403, "Forbidden")
+        assert body["reason"] == "local_mode_remote"
+        assert "LOCAL_MODE_ALLOW_REMOTE" in body["detail"]
+
+    @pytest.mark.parametrize("address", ["127.0.0.1", "127.9.9.9", "::1"])
+    def test_loopback_is_answered(self, local_app: Flask, address: str) -> None:
+        client = local_app.test_client()
+        response = client.get("/health", environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 200
+
+    def test_allow_remote_lifts_it_and_the_banner_says_so(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from proxy_app import create_app
+        from proxy_app.config import Config
+
+        app = create_app(Config(local_mode_allow_remote=True))
+        banner = capsys.readouterr().err
+        assert "LOCAL_MODE_ALLOW_REMOTE=true" in banner
+        assert "forge" in banner
+        response = app.test_client().get("/health", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+        assert response.status_code == 200
+
+    def test_configured_pools_are_not_restricted(self, client: FlaskClient) -> None:
+        response = client.get("/health", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+        assert response.status_code == 200

@@ -4,7 +4,7 @@ boto3 over HTTP and passes only while moto still behaves the lax way the differe
 docstring says. When one fails, moto behaves like Cognito there: drop the difference.
 
 CANARIES names each difference's canary; those written before this file live in
-tests/test_local_cognito.py. Where HTTP cannot show what moto lacks (a password it never
+tests/emulator/test_differences.py. Where HTTP cannot show what moto lacks (a password it never
 made, a session record with no time in it), the canary reads moto's own objects, which
 the in-process server shares with the test.
 """
@@ -20,12 +20,22 @@ from typing import Any
 import jwt
 import pytest
 from botocore.exceptions import ClientError
-from conftest import PASSWORD, REGION, TEST_POLICY, Pool, _create_pool, admin_sign_in
-from test_local_cognito import _client, _confirmed_user, _error, _sign_up, _status
 
 from local_cognito.differences import DIFFERENCES
+from tests.support.cognito import (
+    PASSWORD,
+    REGION,
+    TEST_POLICY,
+    Pool,
+    admin_sign_in,
+    confirmed_user,
+    error_code,
+    signed_up_user,
+    user_attributes,
+    user_status,
+)
 
-TESTS = Path(__file__).parent
+HERE = Path(__file__).parent
 
 CANARIES: dict[str, str] = {
     "secret_hashes_are_checked": "test_moto_still_signs_up_without_the_secret_hash",
@@ -110,23 +120,12 @@ def _canary_names(path: Path) -> set[str]:
 def test_every_difference_has_a_canary() -> None:
     assert set(CANARIES) == {difference.name for difference in DIFFERENCES}
     here = _canary_names(Path(__file__))
-    defined = here | _canary_names(TESTS / "test_local_cognito.py")
+    defined = here | _canary_names(HERE / "test_differences.py")
     assert set(CANARIES.values()) - defined == set()
     assert here - set(CANARIES.values()) == set(), "a canary here that no difference names"
 
 
 # --- Helpers --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def bare(moto_endpoint: str) -> Any:
-    """A client on bare moto, without the emulator's layer (one attempt per call)."""
-    return _client(moto_endpoint)
-
-
-@pytest.fixture(scope="module")
-def bare_pool(bare: Any) -> Pool:
-    return _create_pool(bare, bare.meta.endpoint_url, secret=False)
 
 
 @pytest.fixture
@@ -173,11 +172,6 @@ def _invited(idp: Any, pool: Pool, **attributes: str) -> str:
         UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
     )
     return username
-
-
-def _attributes(idp: Any, pool: Pool, username: str) -> dict[str, str]:
-    user = idp.admin_get_user(UserPoolId=pool.id, Username=username)
-    return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -228,7 +222,7 @@ def test_moto_still_tells_usernames_apart_by_case_in_a_case_insensitive_pool(bar
     assert listed == {name, name.lower()}
     with pytest.raises(ClientError) as raised:
         bare.admin_get_user(UserPoolId=pool.id, Username=name.upper())
-    assert _error(raised) == "UserNotFoundException"
+    assert error_code(raised) == "UserNotFoundException"
 
 
 # --- Sessions -------------------------------------------------------------------------
@@ -260,7 +254,7 @@ def test_moto_still_keeps_challenge_sessions_forever(
 
 def test_moto_still_takes_any_number_of_wrong_codes(bare: Any, bare_pool: Pool) -> None:
     # moto checks only reset codes of its own (prefixed): wrong ones are ExpiredCode ...
-    username = _confirmed_user(bare, bare_pool)
+    username = confirmed_user(bare, bare_pool)
     answer = bare.forgot_password(ClientId=bare_pool.client_id, Username=username)
     right = answer["ResponseMetadata"]["HTTPHeaders"][MOTO_CODE_HEADER]
     wrong = MOTO_CODE_PREFIX + "000000"  # moto's codes are 100000 to 999999
@@ -273,7 +267,7 @@ def test_moto_still_takes_any_number_of_wrong_codes(bare: Any, bare_pool: Pool) 
                 Password=NEW_PASSWORD,
                 ConfirmationCode=wrong,
             )
-        refusals.add(_error(raised))
+        refusals.add(error_code(raised))
     assert "LimitExceededException" not in refusals
     # ... and never so many that the right code stops working.
     bare.confirm_forgot_password(
@@ -301,16 +295,16 @@ def test_moto_still_makes_no_sign_up_code(bare: Any, bare_pool: Pool) -> None:
         Username=username,
         ConfirmationCode=MOTO_CODE_PREFIX + "000000",
     )
-    assert _status(bare, bare_pool, username) == "CONFIRMED"
+    assert user_status(bare, bare_pool, username) == "CONFIRMED"
 
 
 def test_moto_still_leaves_the_email_unverified_when_a_sign_up_is_confirmed(
     bare: Any, bare_pool: Pool
 ) -> None:
-    username = _sign_up(bare, bare_pool)
+    username = signed_up_user(bare, bare_pool)
     bare.confirm_sign_up(ClientId=bare_pool.client_id, Username=username, ConfirmationCode="1")
-    assert _status(bare, bare_pool, username) == "CONFIRMED"
-    attributes = _attributes(bare, bare_pool, username)
+    assert user_status(bare, bare_pool, username) == "CONFIRMED"
+    attributes = user_attributes(bare, bare_pool, username)
     assert attributes["email"] == username
     assert attributes.get("email_verified") != "true"
 
@@ -322,7 +316,7 @@ def test_moto_still_sends_force_change_password_users_a_reset_code(
     bare: Any, bare_pool: Pool
 ) -> None:
     username = _invited(bare, bare_pool, email="ivy@example.com", email_verified="true")
-    assert _status(bare, bare_pool, username) == "FORCE_CHANGE_PASSWORD"
+    assert user_status(bare, bare_pool, username) == "FORCE_CHANGE_PASSWORD"
     answer = bare.forgot_password(ClientId=bare_pool.client_id, Username=username)
     assert answer["CodeDeliveryDetails"]["Destination"]
     assert answer["ResponseMetadata"]["HTTPHeaders"][MOTO_CODE_HEADER]
@@ -331,7 +325,7 @@ def test_moto_still_sends_force_change_password_users_a_reset_code(
 def test_moto_still_confirms_the_sign_up_of_an_invited_user(bare: Any, bare_pool: Pool) -> None:
     username = _invited(bare, bare_pool, email="ivo@example.com")
     bare.confirm_sign_up(ClientId=bare_pool.client_id, Username=username, ConfirmationCode="1")
-    assert _status(bare, bare_pool, username) == "CONFIRMED"
+    assert user_status(bare, bare_pool, username) == "CONFIRMED"
 
 
 def test_moto_still_sends_no_code_for_an_admin_reset(bare: Any, bare_pool: Pool) -> None:
@@ -340,7 +334,7 @@ def test_moto_still_sends_no_code_for_an_admin_reset(bare: Any, bare_pool: Pool)
         UserPoolId=bare_pool.id, Username=username, Password=PASSWORD, Permanent=True
     )
     answer = bare.admin_reset_user_password(UserPoolId=bare_pool.id, Username=username)
-    assert _status(bare, bare_pool, username) == "RESET_REQUIRED"
+    assert user_status(bare, bare_pool, username) == "RESET_REQUIRED"
     assert MOTO_CODE_HEADER not in answer["ResponseMetadata"]["HTTPHeaders"]
 
 
@@ -360,7 +354,7 @@ def test_moto_still_sends_reset_codes_without_a_verified_channel(bare: Any) -> N
 
 
 def test_moto_still_hands_its_reset_code_back_in_a_header(bare: Any, bare_pool: Pool) -> None:
-    username = _confirmed_user(bare, bare_pool)
+    username = confirmed_user(bare, bare_pool)
     answer = bare.forgot_password(ClientId=bare_pool.client_id, Username=username)
     code = answer["ResponseMetadata"]["HTTPHeaders"][MOTO_CODE_HEADER]
     assert code.startswith(MOTO_CODE_PREFIX)
@@ -376,14 +370,14 @@ def test_moto_still_hands_its_reset_code_back_in_a_header(bare: Any, bare_pool: 
 
 def test_moto_still_resets_to_any_password_and_keeps_the_status(bare: Any, bare_pool: Pool) -> None:
     weak = "weak"  # too short, no upper case, no number: TEST_POLICY refuses it
-    username = _confirmed_user(bare, bare_pool)
+    username = confirmed_user(bare, bare_pool)
     bare.forgot_password(ClientId=bare_pool.client_id, Username=username)
     bare.confirm_forgot_password(
         ClientId=bare_pool.client_id, Username=username, Password=weak, ConfirmationCode="1"
     )
     assert admin_sign_in(bare, bare_pool, username, weak)["AuthenticationResult"]
 
-    username = _confirmed_user(bare, bare_pool)
+    username = confirmed_user(bare, bare_pool)
     bare.admin_reset_user_password(UserPoolId=bare_pool.id, Username=username)
     bare.confirm_forgot_password(
         ClientId=bare_pool.client_id,
@@ -391,7 +385,7 @@ def test_moto_still_resets_to_any_password_and_keeps_the_status(bare: Any, bare_
         Password=NEW_PASSWORD,
         ConfirmationCode="1",
     )
-    assert _status(bare, bare_pool, username) == "RESET_REQUIRED"
+    assert user_status(bare, bare_pool, username) == "RESET_REQUIRED"
 
 
 # --- Sign-in --------------------------------------------------------------------------
@@ -400,9 +394,9 @@ def test_moto_still_resets_to_any_password_and_keeps_the_status(bare: Any, bare_
 def test_moto_still_asks_reset_required_users_for_a_new_password(
     bare: Any, bare_pool: Pool
 ) -> None:
-    username = _confirmed_user(bare, bare_pool)
+    username = confirmed_user(bare, bare_pool)
     bare.admin_reset_user_password(UserPoolId=bare_pool.id, Username=username)
-    assert _status(bare, bare_pool, username) == "RESET_REQUIRED"
+    assert user_status(bare, bare_pool, username) == "RESET_REQUIRED"
     answer = admin_sign_in(bare, bare_pool, username)
     assert answer["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     assert answer["Session"]
@@ -411,21 +405,21 @@ def test_moto_still_asks_reset_required_users_for_a_new_password(
 def test_moto_still_names_the_user_and_reveals_unknown_ones_at_sign_in(bare: Any) -> None:
     # AdminInitiateAuth: moto's InitiateAuth already says "Incorrect username or password."
     pool = _pool(bare, client={"PreventUserExistenceErrors": "ENABLED"})
-    username = _confirmed_user(bare, pool)
+    username = confirmed_user(bare, pool)
     with pytest.raises(ClientError) as raised:
         admin_sign_in(bare, pool, username, "Wr0ng-Passw0rd")
-    assert _error(raised) == "NotAuthorizedException"
+    assert error_code(raised) == "NotAuthorizedException"
     assert raised.value.response["Error"]["Message"] == username
     with pytest.raises(ClientError) as raised:
         admin_sign_in(bare, pool, f"nobody-{uuid.uuid4().hex[:8]}")
-    assert _error(raised) == "UserNotFoundException"
+    assert error_code(raised) == "UserNotFoundException"
 
 
 # --- Multi-factor authentication ------------------------------------------------------
 
 
 def test_moto_still_sends_and_checks_no_sms_mfa_code(bare: Any, bare_pool: Pool) -> None:
-    username = _confirmed_user(bare, bare_pool)
+    username = confirmed_user(bare, bare_pool)
     bare.admin_update_user_attributes(
         UserPoolId=bare_pool.id,
         Username=username,
@@ -455,7 +449,7 @@ def test_moto_still_sends_and_checks_no_sms_mfa_code(bare: Any, bare_pool: Pool)
 
 def test_moto_still_hands_out_tokens_before_required_mfa_is_set_up(bare: Any) -> None:
     pool = _mfa_on_pool(bare)
-    username = _confirmed_user(bare, pool)
+    username = confirmed_user(bare, pool)
     answer = admin_sign_in(bare, pool, username)
     assert "ChallengeName" not in answer
     assert answer["AuthenticationResult"]["AccessToken"]
@@ -464,7 +458,7 @@ def test_moto_still_hands_out_tokens_before_required_mfa_is_set_up(bare: Any) ->
 def test_moto_still_gives_everyone_one_authenticator_secret(bare: Any, bare_pool: Pool) -> None:
     secrets = set()
     for _ in range(2):
-        username = _confirmed_user(bare, bare_pool)
+        username = confirmed_user(bare, bare_pool)
         access = admin_sign_in(bare, bare_pool, username)["AuthenticationResult"]["AccessToken"]
         secrets.add(bare.associate_software_token(AccessToken=access)["SecretCode"])
     assert secrets == {"asdfasdfasdf"}
@@ -495,7 +489,7 @@ def test_moto_still_keeps_the_session_an_authenticator_was_verified_with(bare: A
 def test_moto_still_leaves_attributes_and_event_id_out_of_tokens(
     bare: Any, bare_pool: Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    username = _confirmed_user(bare, bare_pool)
+    username = confirmed_user(bare, bare_pool)
     bare.admin_update_user_attributes(
         UserPoolId=bare_pool.id,
         Username=username,

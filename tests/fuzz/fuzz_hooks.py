@@ -1,4 +1,4 @@
-"""Schemathesis hooks for tests/test_fuzz.py's `st run` (loaded through SCHEMATHESIS_HOOKS).
+"""Schemathesis hooks for tests/fuzz/test_fuzz.py's `st run` (loaded through SCHEMATHESIS_HOOKS).
 
 Two rules of the API join values that OpenAPI cannot join, so the document states them in
 words: a member given both in the body and as a header must have the same value there,
@@ -22,7 +22,6 @@ import base64
 import hashlib
 import hmac
 import os
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,10 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pyotp
 import schemathesis
 from botocore.exceptions import ClientError
 from schemathesis import GenerationMode
+
+from tests.support.totp import fresh_code
 
 PASSWORD = "Fuzz-Passw0rd!"
 TEMPORARY_PASSWORD = "Fuzz-Temp0rary!"
@@ -227,13 +227,13 @@ def _totp_setup_session(given: Given) -> dict[str, str]:
     """The session /admin/challenge/totp answered, and the code the app then shows."""
     _, session = _mfa_setup()
     answer = _cognito().associate_software_token(Session=session)
-    return {"session": answer["Session"], "code": _totp(answer["SecretCode"])}
+    return {"session": answer["Session"], "code": fresh_code(answer["SecretCode"])}
 
 
 def _totp_of_token_user(given: Given) -> dict[str, str]:
     """The code the user's authenticator shows, once /user/mfa/totp gave it the secret."""
     answer = _cognito().associate_software_token(AccessToken=_current_tokens()["AccessToken"])
-    return {"code": _totp(answer["SecretCode"])}
+    return {"code": fresh_code(answer["SecretCode"])}
 
 
 def _attribute_code(given: Given) -> dict[str, str]:
@@ -253,7 +253,9 @@ def _authenticator_set_up(given: Given) -> dict[str, str]:
     """A user whose authenticator app is set up (so TOTP can be enabled)."""
     access_token = _current_tokens()["AccessToken"]
     answer = _cognito().associate_software_token(AccessToken=access_token)
-    _cognito().verify_software_token(AccessToken=access_token, UserCode=_totp(answer["SecretCode"]))
+    _cognito().verify_software_token(
+        AccessToken=access_token, UserCode=fresh_code(answer["SecretCode"])
+    )
     return {}
 
 
@@ -384,24 +386,9 @@ def _verified_setup(session: str) -> str:
     """The session to answer MFA_SETUP with, once the authenticator is verified."""
     associated = _cognito().associate_software_token(Session=session)
     verified = _cognito().verify_software_token(
-        Session=associated["Session"], UserCode=_totp(associated["SecretCode"])
+        Session=associated["Session"], UserCode=fresh_code(associated["SecretCode"])
     )
     return verified["Session"]  # type: ignore[no-any-return]
-
-
-class _Authenticator(pyotp.TOTP):
-    """pyotp's TOTP, also for moto's short fixed secret."""
-
-    def byte_secret(self) -> bytes:
-        padded = self.secret + "=" * (-len(self.secret) % 8)
-        return base64.b32decode(padded, casefold=True)
-
-
-def _totp(secret: str) -> str:
-    """The code an authenticator app shows now (not in the last moments of its step)."""
-    if 30 - time.time() % 30 < 2:
-        time.sleep(2.5)
-    return _Authenticator(secret).now()
 
 
 def _mail(label: str, username: str) -> str:

@@ -5,7 +5,7 @@ boundary (coverage) cases and random positive and negative cases to the app, ser
 HTTP in this process against the local emulator (moto behind local_cognito's differences,
 so that the calls moto lacks or gets wrong answer as Cognito does, and codes are checked).
 Every answer must be documented, match its schema, never be a 5xx, and every error must be
-problem+json (tests/fuzz_hooks.py, which also makes positive cases follow the rules the
+problem+json (tests/fuzz/fuzz_hooks.py, which also makes positive cases follow the rules the
 document can only state in words, and gives them the state a real client has: tokens, a
 user in the right state, the code from its mail). The run must end without schemathesis's
 warnings: "Schema validation mismatch" (an operation that refused all the data the
@@ -31,16 +31,16 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import REGION, Pool, _create_pool
 from werkzeug.serving import make_server
 
 from local_cognito import CodeBook, serve
 from proxy_app import create_app
+from tests.support import ROOT
+from tests.support.cognito import REGION, Pool, create_pool
 
 MAX_EXAMPLES = 20
 PHASES = "examples,coverage,fuzzing"
 RUN_TIMEOUT = 600
-TESTS = Path(__file__).parent
 CONFIG = """
 [warnings]
 fail-on = ["validation_mismatch"]
@@ -75,7 +75,7 @@ class Emulator:
 def fuzz_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """moto behind local_cognito's differences (the calls moto lacks or gets wrong answered
     as Cognito does), checking codes: each code it sends is appended to a mailbox file,
-    where tests/fuzz_hooks.py reads it as a user reads their mail."""
+    where tests/fuzz/fuzz_hooks.py reads it as a user reads their mail."""
     mailbox = tmp_path_factory.mktemp("fuzz-mail") / "mailbox.txt"
     mailbox.touch()
     lock = threading.Lock()
@@ -93,7 +93,7 @@ def _fuzz_pool(endpoint: str, *, secret: bool) -> Pool:
     """A pool with the loosest policy Cognito allows, and TOTP MFA required (so that a
     user who sets a new password is asked to set up an authenticator: MFA_SETUP)."""
     cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
-    pool = _create_pool(cognito, endpoint, secret=secret, policy=FUZZ_POLICY)
+    pool = create_pool(cognito, endpoint, secret=secret, policy=FUZZ_POLICY)
     cognito.set_user_pool_mfa_config(
         UserPoolId=pool.id,
         SoftwareTokenMfaConfiguration={"Enabled": True},
@@ -148,8 +148,8 @@ def run_schemathesis(served: Served, workdir: Path) -> tuple[dict[str, Any], str
         command += ["--seed", "0"]
     environment = {
         **os.environ,
-        "SCHEMATHESIS_HOOKS": "fuzz_hooks",
-        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        "SCHEMATHESIS_HOOKS": "tests.fuzz.fuzz_hooks",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "FUZZ_ENDPOINT": served.pool.endpoint,
         "FUZZ_POOL_ID": served.pool.id,
         "FUZZ_CLIENT_ID": served.pool.client_id,

@@ -16,8 +16,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from legacy_app import LegacyApp, serve
-from legacy_support import closed_port, forget_reported_causes
 
 from proxy_app.config import Config
 from proxy_app.legacy import (
@@ -29,6 +27,8 @@ from proxy_app.legacy import (
     legacy_source,
 )
 from proxy_app.legacy.http import HttpSource
+from tests.support.legacy_app import LegacyApp, serve
+from tests.support.network import closed_port
 
 PASSWORD = "legacy-Passw0rd!"
 TOKEN = "legacy-bearer-secret"
@@ -48,11 +48,6 @@ def app() -> Iterator[LegacyApp]:
             **{"cognito:username": "x", "custom:tier": "gold", "age": 36, "nickname": None},
         )
         yield running
-
-
-@pytest.fixture(autouse=True)
-def fresh_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    forget_reported_causes(monkeypatch)
 
 
 def source_for(url: str, **overrides: Any) -> HttpSource:

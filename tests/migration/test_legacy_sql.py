@@ -11,18 +11,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from legacy_hashes import bcrypt_hash, phpass_hash
-from legacy_support import (
-    HOST,
-    LIBPASS_DUMMY,
-    SERVER_BACKENDS,
-    Store,
-    Stores,
-    closed_port,
-    count_dummy_verifications,
-    forget_reported_causes,
-    spy_verifications,
-)
 from sqlalchemy import text
 
 from proxy_app.config import Config
@@ -34,13 +22,25 @@ from proxy_app.legacy import (
     LegacyUser,
 )
 from proxy_app.legacy.sql import SqlSource
+from tests.support.legacy_hashes import bcrypt_hash, phpass_hash
+from tests.support.legacy_stores import (
+    HOST,
+    LIBPASS_DUMMY,
+    SERVER_BACKENDS,
+    Store,
+    Stores,
+    backend_params,
+    count_dummy_verifications,
+    spy_verifications,
+)
+from tests.support.network import closed_port
 
 PASSWORD = "legacy-Passw0rd!"
 TIMEOUT = 1.0
 USER_QUERY = "SELECT login AS username, password_hash FROM users WHERE login = :username"
 
 
-@pytest.fixture(params=SERVER_BACKENDS)
+@pytest.fixture(params=backend_params(*SERVER_BACKENDS))
 def server_store(request: pytest.FixtureRequest, stores: Stores) -> Store:
     return stores.get(request.param)
 
@@ -48,11 +48,6 @@ def server_store(request: pytest.FixtureRequest, stores: Stores) -> Store:
 @pytest.fixture
 def dummy_calls(monkeypatch: pytest.MonkeyPatch) -> list[None]:
     return count_dummy_verifications(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def fresh_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    forget_reported_causes(monkeypatch)
 
 
 def new_login() -> str:
@@ -209,6 +204,7 @@ class TestBrokenStores:
         with pytest.raises(LegacyBroken):
             source.find("anyone")
 
+    @pytest.mark.db_server
     def test_a_statement_that_returns_no_rows_is_broken(
         self, stores: Stores, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -256,6 +252,7 @@ class TestBrokenStores:
         assert "SELECT login AS username" in record.getMessage()
         assert login not in caplog.text
 
+    @pytest.mark.db_server
     def test_a_username_the_query_cannot_take_is_refused_for_that_name_only(
         self, stores: Stores, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -647,6 +644,7 @@ class TestTimeouts:
             assert time.monotonic() - started < 3.5
 
 
+@pytest.mark.db_server
 def test_lookups_reuse_pooled_connections(stores: Stores) -> None:
     store = stores.get("postgresql")
     login = new_login()

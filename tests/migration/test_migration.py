@@ -1,4 +1,4 @@
-"""Migration on sign-in and on reset (issue 9, part 2), over moto's server.
+"""Migration on sign-in and on reset, against the emulator.
 
 The legacy store is a SQLite file (the SQL source's own tests cover PostgreSQL and
 MariaDB); passwords are hashed with bcrypt's own library. The service's table is moto's
@@ -16,12 +16,14 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from conftest import PASSWORD, Pool, User, problem, unique_username
-from fake_cognito import error_answer
 from flask import Flask
-from legacy_hashes import bcrypt_hash
 
 from proxy_app.aws.table import Records
+from tests.support.app import post_sign_in, problem
+from tests.support.cognito import PASSWORD, Pool, User, unique_username, user_attributes
+from tests.support.fake_cognito import error_answer
+from tests.support.legacy_hashes import bcrypt_hash
+from tests.support.stubs import cognito_client
 
 LEGACY_PASSWORD = "Legacy-Passw0rd!"
 QUERY = (
@@ -77,46 +79,35 @@ def _status(cognito: Any, pool: Pool, username: str) -> str | None:
         return None
 
 
-def _attributes(cognito: Any, pool: Pool, username: str) -> dict[str, str]:
-    user = cognito.admin_get_user(UserPoolId=pool.id, Username=username)
-    return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
-
-
-def _sign_in(app: Flask, username: str, password: str = LEGACY_PASSWORD) -> Any:
-    return app.test_client().post(
-        "/admin/signin", json={"username": username, "password": password}
-    )
-
-
 class TestFirstSignIn:
     def test_migrates_and_answers_tokens_in_the_same_request(
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
         username = store.add()
-        response = _sign_in(migrating, username)
+        response = post_sign_in(migrating, username, LEGACY_PASSWORD)
         assert response.status_code == 200, response.json
         assert response.json["idToken"] and response.json["refreshToken"]
         assert _status(cognito, pool, username) == "CONFIRMED"
-        attributes = _attributes(cognito, pool, username)
+        attributes = user_attributes(cognito, pool, username)
         assert attributes["email"] == username
         assert attributes["email_verified"] == "true"
         assert attributes["given_name"] == "Ada"
         # From now on Cognito alone signs the user in.
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
 
     def test_an_unverified_legacy_email_stays_unverified(
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
         username = store.add(verified=False)
-        assert _sign_in(migrating, username).status_code == 200
-        assert _attributes(cognito, pool, username).get("email_verified") == "false"
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
+        assert user_attributes(cognito, pool, username).get("email_verified") == "false"
 
     def test_a_wrong_legacy_password_is_the_usual_401_and_creates_nothing(
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
         username = store.add()
-        wrong = _sign_in(migrating, username, "Wr0ng-Passw0rd!")
-        unknown = _sign_in(migrating, unique_username(), "Wr0ng-Passw0rd!")
+        wrong = post_sign_in(migrating, username, "Wr0ng-Passw0rd!")
+        unknown = post_sign_in(migrating, unique_username(), "Wr0ng-Passw0rd!")
         problem(wrong, 401, "NotAuthorized")
         assert {**wrong.json, "requestId": None} == {**unknown.json, "requestId": None}
         assert _status(cognito, pool, username) is None
@@ -126,7 +117,7 @@ class TestFirstSignIn:
     ) -> None:
         # moto ignores PreventUserExistenceErrors; Cognito then answers NotAuthorized for
         # an unknown user. The first sign-in call is answered so; the rest is moto's.
-        events = migrating.extensions["cognito_gateway"].client.meta.events
+        events = cognito_client(migrating).meta.events
         answered: list[int] = []
 
         def prevent(**_: Any) -> Any:
@@ -137,7 +128,7 @@ class TestFirstSignIn:
 
         events.register("before-call.cognito-idp.AdminInitiateAuth", prevent)
         username = store.add()
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
         assert answered == [1]
         assert _status(cognito, pool, username) == "CONFIRMED"
 
@@ -146,11 +137,11 @@ class TestFirstSignIn:
     ) -> None:
         weak = "weakpass"  # the test pool wants upper case and digits
         username = store.add(weak)
-        response = _sign_in(migrating, username, weak)
+        response = post_sign_in(migrating, username, weak)
         problem(response, 403, "PasswordResetRequired")
         # The state in which Cognito sends a reset code and takes ConfirmForgotPassword.
         assert _status(cognito, pool, username) == "RESET_REQUIRED"
-        assert _attributes(cognito, pool, username)["email"] == username
+        assert user_attributes(cognito, pool, username)["email"] == username
 
 
 class TestOnlyUsersWithoutAPasswordAreMigrated:
@@ -159,7 +150,7 @@ class TestOnlyUsersWithoutAPasswordAreMigrated:
     ) -> None:
         username = store.add()
         # What the bulk import does: mark the account as migration's, then create it.
-        assert migrating.extensions["migration_policy"].creating(username)
+        assert migrating.extensions["services"].policy.creating(username)
         cognito.admin_create_user(
             UserPoolId=pool.id,
             Username=username,
@@ -167,7 +158,7 @@ class TestOnlyUsersWithoutAPasswordAreMigrated:
             MessageAction="SUPPRESS",
         )
         assert _status(cognito, pool, username) == "FORCE_CHANGE_PASSWORD"
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
         assert _status(cognito, pool, username) == "CONFIRMED"
 
     def test_an_old_legacy_password_never_reopens_a_cognito_account(
@@ -178,13 +169,13 @@ class TestOnlyUsersWithoutAPasswordAreMigrated:
         cognito.admin_set_user_password(
             UserPoolId=pool.id, Username=username, Password=PASSWORD, Permanent=True
         )
-        problem(_sign_in(migrating, username), 401, "NotAuthorized")
+        problem(post_sign_in(migrating, username, LEGACY_PASSWORD), 401, "NotAuthorized")
         # The password set in Cognito still works; the legacy one was never set.
-        assert _sign_in(migrating, username, PASSWORD).status_code == 200
+        assert post_sign_in(migrating, username, PASSWORD).status_code == 200
 
     def test_a_user_only_in_cognito_signs_in_as_ever(self, migrating: Flask, user: User) -> None:
-        assert _sign_in(migrating, user.username, user.password).status_code == 200
-        problem(_sign_in(migrating, user.username, "Wr0ng-Passw0rd!"), 401, "NotAuthorized")
+        assert post_sign_in(migrating, user.username, user.password).status_code == 200
+        problem(post_sign_in(migrating, user.username, "Wr0ng-Passw0rd!"), 401, "NotAuthorized")
 
 
 class TestDeletedStaysDeleted:
@@ -192,10 +183,10 @@ class TestDeletedStaysDeleted:
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool, table: str
     ) -> None:
         username = store.add()
-        tokens = _sign_in(migrating, username).json
+        tokens = post_sign_in(migrating, username, LEGACY_PASSWORD).json
         client = migrating.test_client()
         assert client.delete("/admin/user", json={"idToken": tokens["idToken"]}).status_code == 204
-        problem(_sign_in(migrating, username), 401, "NotAuthorized")
+        problem(post_sign_in(migrating, username, LEGACY_PASSWORD), 401, "NotAuthorized")
         assert _status(cognito, pool, username) is None
         reset = client.post("/password/reset", json={"username": username})
         assert reset.status_code == 200
@@ -204,7 +195,7 @@ class TestDeletedStaysDeleted:
         Records(
             pool.config(records_table=table, dynamodb_endpoint_url=pool.endpoint)
         ).lift_deletion(username)
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
 
 
 class TestReset:
@@ -217,19 +208,19 @@ class TestReset:
         assert response.status_code == 200
         # RESET_REQUIRED, not FORCE_CHANGE_PASSWORD: Cognito refuses resets in the latter.
         assert _status(cognito, pool, username) == "RESET_REQUIRED"
-        assert _attributes(cognito, pool, username)["email_verified"] == "true"
+        assert user_attributes(cognito, pool, username)["email_verified"] == "true"
         confirm = {"username": username, "password": PASSWORD, "confirmationCode": "123456"}
         assert client.post("/password/confirm", json=confirm).status_code == 200
         assert _status(cognito, pool, username) == "CONFIRMED"
-        assert _sign_in(migrating, username, PASSWORD).status_code == 200
-        problem(_sign_in(migrating, username), 401, "NotAuthorized")
+        assert post_sign_in(migrating, username, PASSWORD).status_code == 200
+        problem(post_sign_in(migrating, username, LEGACY_PASSWORD), 401, "NotAuthorized")
 
     def test_a_reset_never_completed_leaves_the_legacy_password_working(
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
         username = store.add()
         migrating.test_client().post("/password/reset", json={"username": username})
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
         assert _status(cognito, pool, username) == "CONFIRMED"
 
     def test_a_user_without_a_verified_email_is_left_to_the_legacy_password(
@@ -239,7 +230,7 @@ class TestReset:
         response = migrating.test_client().post("/password/reset", json={"username": username})
         assert response.status_code == 200
         assert _status(cognito, pool, username) == "FORCE_CHANGE_PASSWORD"
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
 
     def test_an_unknown_user_is_answered_alike_and_nothing_is_created(
         self, migrating: Flask, cognito: Any, pool: Pool
@@ -260,7 +251,7 @@ class TestRobustness:
 
         def first_sign_in() -> None:
             barrier.wait(5)
-            statuses.append(_sign_in(migrating, username).status_code)
+            statuses.append(post_sign_in(migrating, username, LEGACY_PASSWORD).status_code)
 
         threads = [threading.Thread(target=first_sign_in) for _ in range(2)]
         for thread in threads:
@@ -274,23 +265,23 @@ class TestRobustness:
     def test_a_failure_halfway_leaves_nothing_stuck(
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
-        events = migrating.extensions["cognito_gateway"].client.meta.events
+        events = cognito_client(migrating).meta.events
 
         def unreachable(**_: Any) -> None:
             raise EndpointConnectionError(endpoint_url=pool.endpoint)
 
         events.register("before-call.cognito-idp.AdminSetUserPassword", unreachable)
         username = store.add()
-        problem(_sign_in(migrating, username), 503, "UpstreamUnavailable")
+        problem(post_sign_in(migrating, username, LEGACY_PASSWORD), 503, "UpstreamUnavailable")
         assert _status(cognito, pool, username) == "FORCE_CHANGE_PASSWORD"
         events.unregister("before-call.cognito-idp.AdminSetUserPassword", unreachable)
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
 
     def test_a_refused_admin_create_user_is_never_swallowed(
         self, migrating: Flask, store: LegacyStore, cognito: Any, pool: Pool
     ) -> None:
         # What the emulator would not refuse (an attribute Cognito's own checks refuse).
-        events = migrating.extensions["cognito_gateway"].client.meta.events
+        events = cognito_client(migrating).meta.events
 
         def refuse(**_: Any) -> Any:
             return error_answer("InvalidParameterException", "Invalid email address format.")
@@ -298,15 +289,15 @@ class TestRobustness:
         events.register("before-call.cognito-idp.AdminCreateUser", refuse)
         username = store.add()
         for response in (
-            _sign_in(migrating, username),
+            post_sign_in(migrating, username, LEGACY_PASSWORD),
             migrating.test_client().post("/password/reset", json={"username": username}),
         ):
             assert "idToken" not in (response.json or {})
-        problem(_sign_in(migrating, username), 400, "ValidationFailed")
+        problem(post_sign_in(migrating, username, LEGACY_PASSWORD), 400, "ValidationFailed")
         events.unregister("before-call.cognito-idp.AdminCreateUser", refuse)
         assert _status(cognito, pool, username) is None
         # Nothing half-done blocks the next attempt.
-        assert _sign_in(migrating, username).status_code == 200
+        assert post_sign_in(migrating, username, LEGACY_PASSWORD).status_code == 200
 
     def test_a_legacy_store_that_is_down_is_503_for_users_cognito_lacks(
         self, make_app: Callable[..., Flask], user: User, tmp_path: Path, table: str, pool: Pool
@@ -317,9 +308,9 @@ class TestRobustness:
             records_table=table,
             dynamodb_endpoint_url=pool.endpoint,
         )
-        problem(_sign_in(app, unique_username()), 503, "UpstreamUnavailable")
+        problem(post_sign_in(app, unique_username(), LEGACY_PASSWORD), 503, "UpstreamUnavailable")
         # Users Cognito has never need the legacy store.
-        assert _sign_in(app, user.username, user.password).status_code == 200
+        assert post_sign_in(app, user.username, user.password).status_code == 200
 
     def test_each_event_is_one_log_line_without_secrets(
         self,
@@ -330,9 +321,9 @@ class TestRobustness:
         weak = "weakpass"
         good, refused = store.add(), store.add(weak)
         capsys.readouterr()
-        response = _sign_in(migrating, good)
-        _sign_in(migrating, good, "Wr0ng-Passw0rd!")
-        _sign_in(migrating, refused, weak)
+        response = post_sign_in(migrating, good, LEGACY_PASSWORD)
+        post_sign_in(migrating, good, "Wr0ng-Passw0rd!")
+        post_sign_in(migrating, refused, weak)
         logged = capsys.readouterr().err
         events = [
             line["event"]

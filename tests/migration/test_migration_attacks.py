@@ -1,4 +1,4 @@
-"""Migration a team can trust (issue 20): each attack found by review, tried from outside
+"""Migration a team can trust: each way to abuse it, tried from outside
 through the proxy, on SQLite and on the real PostgreSQL and MariaDB servers, against the
 emulator; and the working paths next to them.
 
@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import Pool, _create_pool, problem
 from flask import Flask
-from legacy_hashes import bcrypt_hash
-from legacy_support import Store, Stores, closed_port
 from sqlalchemy.engine import make_url
 
 from proxy_app.aws.table import Records
+from tests.support.app import post_sign_in, problem
+from tests.support.cognito import Pool, create_pool
+from tests.support.legacy_hashes import bcrypt_hash
+from tests.support.legacy_stores import Store, Stores
+from tests.support.network import closed_port
 
 LEGACY_PASSWORD = "Legacy-Passw0rd!"
 NEW_PASSWORD = "Cognito-Passw0rd!2"
@@ -49,7 +51,7 @@ def migrating(make_app: Callable[..., Flask], table: str) -> Iterator[Callable[.
 
     yield factory
     for app in made:
-        source = app.extensions["migration"]._built
+        source = app.extensions["services"].migration._built
         if source is not None:
             source.dispose()
 
@@ -82,12 +84,6 @@ def _unreachable(url: str) -> str:
     return made.render_as_string(hide_password=False)
 
 
-def _sign_in(app: Flask, username: str, password: str = LEGACY_PASSWORD) -> Any:
-    return app.test_client().post(
-        "/admin/signin", json={"username": username, "password": password}
-    )
-
-
 def _status(cognito: Any, pool: Pool, username: str) -> str | None:
     try:
         return str(cognito.admin_get_user(UserPoolId=pool.id, Username=username)["UserStatus"])
@@ -103,7 +99,7 @@ def _usernames(cognito: Any, pool: Pool, email: str) -> list[str]:
 def _reset(app: Flask, username: str, password: str = NEW_PASSWORD) -> None:
     client = app.test_client()
     assert client.post("/password/reset", json={"username": username}).status_code == 200
-    # The suite's emulator takes any code it sent (tests/test_local_mode.py checks codes).
+    # The suite's emulator takes any code it sent (tests/emulator/test_local_mode.py checks codes).
     confirm = {"username": username, "password": password, "confirmationCode": "123456"}
     response = client.post("/password/confirm", json=confirm)
     assert response.status_code == 200, response.json
@@ -117,12 +113,12 @@ class TestAdminResetsAreNeverOverridden:
         self, app: Flask, store: Store, cognito: Any, pool: Pool
     ) -> None:
         alice = _legacy_user(store)
-        assert _sign_in(app, alice).status_code == 200
+        assert post_sign_in(app, alice, LEGACY_PASSWORD).status_code == 200
         cognito.admin_set_user_password(
             UserPoolId=pool.id, Username=alice, Password=NEW_PASSWORD, Permanent=True
         )
         cognito.admin_reset_user_password(UserPoolId=pool.id, Username=alice)
-        response = _sign_in(app, alice)
+        response = post_sign_in(app, alice, LEGACY_PASSWORD)
         assert response.status_code != 200
         assert "idToken" not in response.json
         assert _status(cognito, pool, alice) == "RESET_REQUIRED"
@@ -131,11 +127,11 @@ class TestAdminResetsAreNeverOverridden:
         self, app: Flask, store: Store, cognito: Any, pool: Pool
     ) -> None:
         alice = _legacy_user(store)
-        assert _sign_in(app, alice).status_code == 200
+        assert post_sign_in(app, alice, LEGACY_PASSWORD).status_code == 200
         cognito.admin_set_user_password(
             UserPoolId=pool.id, Username=alice, Password=NEW_PASSWORD, Permanent=False
         )
-        problem(_sign_in(app, alice), 401, "NotAuthorized")
+        problem(post_sign_in(app, alice, LEGACY_PASSWORD), 401, "NotAuthorized")
         assert _status(cognito, pool, alice) == "FORCE_CHANGE_PASSWORD"
 
     def test_an_invited_user_whose_name_matches_a_legacy_row(
@@ -143,10 +139,10 @@ class TestAdminResetsAreNeverOverridden:
     ) -> None:
         name = _legacy_user(store)
         cognito.admin_create_user(UserPoolId=pool.id, Username=name, TemporaryPassword=NEW_PASSWORD)
-        problem(_sign_in(app, name), 401, "NotAuthorized")
+        problem(post_sign_in(app, name, LEGACY_PASSWORD), 401, "NotAuthorized")
         assert _status(cognito, pool, name) == "FORCE_CHANGE_PASSWORD"
         # The invitation's own temporary password still leads to its challenge.
-        challenge = _sign_in(app, name, NEW_PASSWORD)
+        challenge = post_sign_in(app, name, NEW_PASSWORD)
         assert challenge.status_code == 200 and challenge.json["challengeName"]
 
 
@@ -158,7 +154,7 @@ class TestTheLegacyRowNamesTheUser:
         self, app: Flask, store: Store, cognito: Any, pool: Pool
     ) -> None:
         alice = _legacy_user(store)
-        response = _sign_in(app, alice.upper())
+        response = post_sign_in(app, alice.upper(), LEGACY_PASSWORD)
         assert response.status_code == 200, response.json
         assert _usernames(cognito, pool, f"{alice}@example.com") == [alice]
 
@@ -167,9 +163,9 @@ class TestTheLegacyRowNamesTheUser:
         self, app: Flask, store: Store, cognito: Any, pool: Pool, variant: str
     ) -> None:
         alice = _legacy_user(store)
-        assert _sign_in(app, alice).status_code == 200
+        assert post_sign_in(app, alice, LEGACY_PASSWORD).status_code == 200
         client = app.test_client()
-        tokens = _sign_in(app, alice).json
+        tokens = post_sign_in(app, alice, LEGACY_PASSWORD).json
         changed = client.post(
             "/password/change",
             json={
@@ -185,7 +181,7 @@ class TestTheLegacyRowNamesTheUser:
             "email": f"{alice}@example.com",
             "accent": alice[:-1] + {"a": "á", "e": "é"}.get(alice[-1], alice[-1]),
         }[variant]
-        response = _sign_in(app, typed)
+        response = post_sign_in(app, typed, LEGACY_PASSWORD)
         assert response.status_code == 401, response.json
         assert _usernames(cognito, pool, f"{alice}@example.com") == [alice]
         # Nor does a reset by the variant make one.
@@ -201,11 +197,11 @@ class TestDeletedAccountsStayDeleted:
         self, app: Flask, store: Store, cognito: Any, pool: Pool
     ) -> None:
         bob = _legacy_user(store)
-        tokens = _sign_in(app, bob).json
+        tokens = post_sign_in(app, bob, LEGACY_PASSWORD).json
         client = app.test_client()
         assert client.delete("/admin/user", json={"idToken": tokens["idToken"]}).status_code == 204
         for typed in (bob, bob.upper(), f"{bob}@example.com"):
-            problem(_sign_in(app, typed), 401, "NotAuthorized")
+            problem(post_sign_in(app, typed, LEGACY_PASSWORD), 401, "NotAuthorized")
             assert client.post("/password/reset", json={"username": typed}).status_code == 200
         assert _usernames(cognito, pool, f"{bob}@example.com") == []
 
@@ -213,7 +209,7 @@ class TestDeletedAccountsStayDeleted:
 @pytest.fixture(scope="module")
 def email_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """A pool whose users sign in by email (the username is a generated id)."""
-    return _create_pool(cognito, cognito_endpoint, secret=False, UsernameAttributes=["email"])
+    return create_pool(cognito, cognito_endpoint, secret=False, UsernameAttributes=["email"])
 
 
 def test_in_an_email_pool_a_deleted_account_does_not_come_back_with_a_new_sub(
@@ -225,11 +221,11 @@ def test_in_an_email_pool_a_deleted_account_does_not_come_back_with_a_new_sub(
     # In a pool that signs in by email, the row's name is the email.
     store.add_user(email, bcrypt_hash(LEGACY_PASSWORD), email=email, email_verified=True)
     app = migrating(email_pool, store)
-    tokens = _sign_in(app, email).json
+    tokens = post_sign_in(app, email, LEGACY_PASSWORD).json
     assert "idToken" in tokens, tokens
     client = app.test_client()
     assert client.delete("/admin/user", json={"idToken": tokens["idToken"]}).status_code == 204
-    problem(_sign_in(app, email), 401, "NotAuthorized")
+    problem(post_sign_in(app, email, LEGACY_PASSWORD), 401, "NotAuthorized")
     client.post("/password/reset", json={"username": email})
     assert _usernames(cognito, email_pool, email) == []
 
@@ -245,9 +241,9 @@ class TestResetBeforeTheFirstSignIn:
         _reset(app, carol)
         assert _status(cognito, pool, carol) == "CONFIRMED"
         # One password, chosen once: it signs in with tokens, no second prompt.
-        response = _sign_in(app, carol, NEW_PASSWORD)
+        response = post_sign_in(app, carol, NEW_PASSWORD)
         assert response.status_code == 200 and response.json["idToken"]
-        problem(_sign_in(app, carol), 401, "NotAuthorized")
+        problem(post_sign_in(app, carol, LEGACY_PASSWORD), 401, "NotAuthorized")
 
     def test_by_a_variant_it_resets_the_rows_own_account(
         self, app: Flask, store: Store, cognito: Any, pool: Pool
@@ -263,7 +259,7 @@ class TestResetBeforeTheFirstSignIn:
     ) -> None:
         carol = _legacy_user(store)
         app.test_client().post("/password/reset", json={"username": carol})
-        assert _sign_in(app, carol).status_code == 200
+        assert post_sign_in(app, carol, LEGACY_PASSWORD).status_code == 200
         assert _status(cognito, pool, carol) == "CONFIRMED"
 
     def test_after_a_confirmed_reset_an_admin_reset_is_not_overridden(
@@ -272,7 +268,7 @@ class TestResetBeforeTheFirstSignIn:
         carol = _legacy_user(store)
         _reset(app, carol)
         cognito.admin_reset_user_password(UserPoolId=pool.id, Username=carol)
-        assert _sign_in(app, carol).status_code != 200
+        assert post_sign_in(app, carol, LEGACY_PASSWORD).status_code != 200
         assert _status(cognito, pool, carol) == "RESET_REQUIRED"
 
 
@@ -296,11 +292,11 @@ class TestSignUpOfALegacyName:
         dave = _legacy_user(store)
         cognito.sign_up(ClientId=pool.client_id, Username=dave, Password=NEW_PASSWORD)
         assert _status(cognito, pool, dave) == "UNCONFIRMED"
-        response = _sign_in(app, dave)
+        response = post_sign_in(app, dave, LEGACY_PASSWORD)
         assert response.status_code == 200, response.json
         assert _status(cognito, pool, dave) == "CONFIRMED"
         # The account is the legacy owner's: their attributes, their password.
-        problem(_sign_in(app, dave, NEW_PASSWORD), 401, "NotAuthorized")
+        problem(post_sign_in(app, dave, NEW_PASSWORD), 401, "NotAuthorized")
 
 
 class TestLockedLegacyAccounts:
@@ -309,7 +305,7 @@ class TestLockedLegacyAccounts:
         self, app: Flask, store: Store, cognito: Any, pool: Pool, locked: str
     ) -> None:
         name = _legacy_user(store, locked)
-        problem(_sign_in(app, name), 401, "NotAuthorized")
+        problem(post_sign_in(app, name, LEGACY_PASSWORD), 401, "NotAuthorized")
         assert app.test_client().post("/password/reset", json={"username": name}).status_code == 200
         assert _status(cognito, pool, name) is None
 
@@ -329,7 +325,10 @@ class TestBrokenOrDownStores:
     ) -> None:
         known = _legacy_user(store)
         app = migrating(pool, store, query)
-        answers = [_sign_in(app, name) for name in (known, f"unknown{uuid.uuid4().hex[:6]}")]
+        answers = [
+            post_sign_in(app, name, LEGACY_PASSWORD)
+            for name in (known, f"unknown{uuid.uuid4().hex[:6]}")
+        ]
         for response in answers:
             body = problem(response, 503, "UpstreamUnavailable")
             assert "legacy user store" in body["detail"]
@@ -342,7 +341,7 @@ class TestBrokenOrDownStores:
         down = Store(store.backend, _unreachable(store.url), store.engine)
         app = migrating(pool, down)
         for name in (known, f"unknown{uuid.uuid4().hex[:6]}"):
-            body = problem(_sign_in(app, name), 503, "UpstreamUnavailable")
+            body = problem(post_sign_in(app, name, LEGACY_PASSWORD), 503, "UpstreamUnavailable")
             assert "legacy user store" in body["detail"]
 
 
@@ -353,23 +352,24 @@ def test_bulk_import_then_sign_in_then_reset(
     app: Flask, store: Store, cognito: Any, pool: Pool
 ) -> None:
     from proxy_app.migration import bulk_import as bulk
+    from proxy_app.migration.cognito_csv import PoolSchema
 
     first, second = _legacy_user(store), _legacy_user(store)
     gateway = app.extensions["cognito_gateway"]
     report = bulk.ImportReport(source="legacy", dry_run=False, rate=100, workers=2, total=2)
     importer = bulk.BulkImport(
         gateway,
-        bulk.PoolSchema.of(gateway.describe_user_pool()),
+        PoolSchema.of(gateway.describe_user_pool()),
         report,
-        policy=app.extensions["migration_policy"],
+        policy=app.extensions["services"].policy,
     )
-    source = app.extensions["migration"]._source
+    source = app.extensions["services"].migration._source
     importer.run([source.find(first), source.find(second)], lambda _n: None)
     assert report.created == 2, report.as_json()
     assert _status(cognito, pool, first) == "FORCE_CHANGE_PASSWORD"
-    assert _sign_in(app, first).status_code == 200
+    assert post_sign_in(app, first, LEGACY_PASSWORD).status_code == 200
     _reset(app, second)
-    assert _sign_in(app, second, NEW_PASSWORD).status_code == 200
+    assert post_sign_in(app, second, NEW_PASSWORD).status_code == 200
 
 
 def test_records_are_kept_under_the_pools_own_names(
@@ -379,14 +379,14 @@ def test_records_are_kept_under_the_pools_own_names(
     records = Records(pool.config(records_table=table, dynamodb_endpoint_url=pool.endpoint))
     app.test_client().post("/password/reset", json={"username": name.upper()})
     assert records.is_pending(name)
-    assert _sign_in(app, name).status_code == 200
+    assert post_sign_in(app, name, LEGACY_PASSWORD).status_code == 200
     assert not records.is_pending(name)
 
 
 @pytest.fixture(scope="module")
 def case_insensitive_pool(cognito: Any, cognito_endpoint: str) -> Pool:
     """A pool that takes `Alice` and `alice` for one user, as AWS recommends."""
-    return _create_pool(
+    return create_pool(
         cognito, cognito_endpoint, secret=False, UsernameConfiguration={"CaseSensitive": False}
     )
 
@@ -409,11 +409,11 @@ def test_in_a_case_insensitive_pool_records_ignore_case_too(
     )
     assert app.test_client().post("/password/reset", json={"username": login}).status_code == 200
     assert records.is_pending(login.casefold())
-    tokens = _sign_in(app, login.upper()).json
+    tokens = post_sign_in(app, login.upper(), LEGACY_PASSWORD).json
     assert "idToken" in tokens, tokens
     client = app.test_client()
     assert client.delete("/admin/user", json={"idToken": tokens["idToken"]}).status_code == 204
     assert records.is_deleted(login.casefold())
     for typed in (login, login.upper(), login.lower()):
-        problem(_sign_in(app, typed), 401, "NotAuthorized")
+        problem(post_sign_in(app, typed, LEGACY_PASSWORD), 401, "NotAuthorized")
     assert _usernames(cognito, case_insensitive_pool, f"{login}@example.com") == []

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 NODE_STAMP = ROOT / "node_modules" / ".installed-stamp"
 OFFLINE_VENV = ROOT / ".venv-offline"
 OFFLINE_STAMP = OFFLINE_VENV / ".installed-stamp"

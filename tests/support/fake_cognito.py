@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -16,14 +15,6 @@ from urllib.parse import urlsplit
 
 MODES = ("proxy", "hang", "error500", "garbage", "not_http", "throttle")
 _GARBAGE = b"\x00\x9f<<not json at all>>\xff"
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
-EVENTS = Path(__file__).parent / "events"
+from tests.support import EVENTS
+
 FORMATS = ("apigateway-v1", "apigateway-v2", "alb")
 _SAMPLES = {name: json.loads((EVENTS / f"{name}.json").read_text()) for name in FORMATS}
 

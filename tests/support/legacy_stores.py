@@ -4,12 +4,15 @@ The servers run on 127.0.0.1 (PostgreSQL 5432, user postgres or root; MariaDB 33
 root). Each store is a database made for the test module and dropped after it. A server
 that cannot be reached skips the tests that need it, with the reason; under CI (env `CI`
 set) it fails them, since CI machines have both servers.
+
+A test that reaches a server is marked `db_server` (`backend_params` marks parameters), so
+that `make test-fast` can leave it out; there TESTS_WITHOUT_DB_SERVERS is set, and a test
+that reaches a server all the same fails and says to mark it.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +34,16 @@ SERVER_BACKENDS = ("postgresql", "mariadb")
 POSTGRES_USERS = ("postgres", "root")
 HOST = "127.0.0.1"
 PORTS = {"postgresql": 5432, "mariadb": 3306}
+
+
+def backend_params(*backends: str) -> list[Any]:
+    """Parameters for these backends; a server's is marked `db_server`."""
+    return [
+        pytest.param(backend, marks=pytest.mark.db_server)
+        if backend in SERVER_BACKENDS
+        else backend
+        for backend in backends
+    ]
 
 
 def unavailable(reason: str) -> None:
@@ -87,13 +100,6 @@ def spy_verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def forget_reported_causes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let a test see the once-per-process logs of broken stores and odd flags again."""
     monkeypatch.setattr(legacy, "_MET", {})
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -167,6 +173,8 @@ CREATE TABLE users (
 
 def _admin_engine(backend: str) -> tuple[Engine, str]:
     """An engine on the server's default database, and the URL prefix that worked."""
+    if os.environ.get("TESTS_WITHOUT_DB_SERVERS"):
+        pytest.fail(f"this test reaches {backend}: mark it db_server (make test-fast skips those)")
     if backend == "postgresql":
         for user in POSTGRES_USERS:
             prefix = f"postgresql+psycopg://{user}@{HOST}:{PORTS[backend]}"

@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FAKE_AWS, REGION, scrubbed
-
 from proxy_app.config import Config
+from tests.support import ROOT
+from tests.support.cognito import REGION
+from tests.support.environment import FAKE_AWS, scrubbed
 
-ROOT = Path(__file__).resolve().parent.parent
 # The shell of a developer who also runs the service by hand.
 DIRTY = {
     "LOG_LEVEL": "DEBUG",

@@ -1,16 +1,13 @@
 """LEGACY_* settings: off by default, start-up errors that name the variable, no secrets
-shown. (That nothing of it loads unless configured: tests/test_wsgi_import.py.)"""
+shown. (That nothing of it loads unless configured: tests/aws_lambda/test_wsgi_import.py.)"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from proxy_app.config import Config, ConfigError
 from proxy_app.legacy import legacy_source
 
-ROOT = Path(__file__).resolve().parent.parent
 POOL = {
     "COGNITO_USER_POOL_ID": "us-east-1_AbCdEf123",
     "COGNITO_APP_CLIENT_ID": "1a2b3c4d5e",

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from legacy_hashes import MAKERS, bcrypt_hash, md5_crypt_hash, phpass_hash
-from legacy_support import LIBPASS_DUMMY, count_dummy_verifications, spy_verifications
 from passlib.context import CryptContext
 
 from proxy_app.legacy.passwords import PasswordHashes, scheme_marker, usable_hash
+from tests.support.legacy_hashes import MAKERS, bcrypt_hash, md5_crypt_hash, phpass_hash
+from tests.support.legacy_stores import LIBPASS_DUMMY, count_dummy_verifications, spy_verifications
 
 PASSWORD = "correct horse battery staple ✓"
 
@@ -119,7 +119,7 @@ def test_a_plaintext_password_shaped_like_a_scheme_prefix_is_never_logged(
 
 def test_the_test_hashes_are_not_made_by_libpass() -> None:
     """Hashes libpass made itself would only show that libpass agrees with itself."""
-    import legacy_hashes
+    from tests.support import legacy_hashes
 
     text = Path(legacy_hashes.__file__).read_text(encoding="utf-8")
     assert "import passlib" not in text
