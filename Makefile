@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint browser bench bench-migration bench-tokens bench-legacy-timing load faults clean deploy-tools package offline coldstart
+.PHONY: run test test-fast lint browser bench bench-migration bench-tokens bench-legacy-timing load faults clean deploy-tools package offline coldstart
 
 $(STAMP): setup.cfg pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,18 +19,29 @@ lint: $(STAMP)
 	$(BIN)/ruff check proxy_app local_cognito tests bench wsgi.py triggers.py
 	$(BIN)/ruff format --check proxy_app local_cognito tests bench wsgi.py triggers.py
 	$(BIN)/mypy proxy_app local_cognito wsgi.py triggers.py
+	$(BIN)/lint-imports --no-cache  # the import contracts in setup.cfg
 
 test: lint  ## ruff, mypy, then the test suite
 	$(BIN)/pytest
 
-# The browser test (tests/test_browser.py) drives Debian's Chromium; Playwright never
+# The levels that need no browser, no npm and no database server (tests/README.md), four
+# files at a time (much of their time is spent waiting on sockets and timeouts), without
+# coverage. A test that reaches PostgreSQL or MariaDB is marked db_server, one that needs
+# npm's tools npm, one that takes more than a few seconds slow (the 1,000-user import);
+# TESTS_WITHOUT_DB_SERVERS fails a test that reaches a database server unmarked.
+FAST_LEVELS := tests/unit tests/api tests/emulator tests/cli tests/migration tests/aws_lambda
+test-fast: $(STAMP)  ## the suite without browser, npm, database servers, fuzzing or slow tests
+	TESTS_WITHOUT_DB_SERVERS=1 $(BIN)/pytest $(FAST_LEVELS) -m "not npm and not db_server and not slow" \
+		-n 4 --dist loadfile --no-cov -q
+
+# The browser test (tests/browser/) drives Debian's Chromium; Playwright never
 # downloads a browser of its own. Needs root for apt-get (CI and this project's machines).
 CHROMIUM := /usr/bin/chromium
 browser:  ## install Debian's Chromium for the browser test, when it is missing
 	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y chromium; }
 	@$(CHROMIUM) --version 2>/dev/null
 
-bench: $(STAMP)  ## sign-in overhead: floors are a plain boto3 call, and a bare Flask() app in process
+bench: $(STAMP)  ## sign-in overhead against a bare Flask() app making the same call (over moto, and in process)
 	$(BIN)/python bench/overhead.py
 
 load: $(STAMP)  ## 50 users for 60 s, gunicorn + standalone moto; floor: same calls with boto3 directly
@@ -92,5 +103,5 @@ package: $(NODE_STAMP)  ## build .serverless/ (zip + CloudFormation) with exampl
 offline: $(STAMP) $(NODE_STAMP) $(OFFLINE_STAMP)  ## serverless-offline on 127.0.0.1:3000 against an embedded moto
 	$(BIN)/python deploy/offline.py
 
-coldstart: $(STAMP) $(OFFLINE_STAMP)  ## fresh-process start-up of wsgi.handler vs direct boto3, on 3.12 (COLDSTART_ARGS="--package ZIP" runs it unzipped)
+coldstart: $(STAMP) $(OFFLINE_STAMP)  ## fresh-process start-up of wsgi.handler vs a bare Flask() app making the same call, on 3.12 (COLDSTART_ARGS="--package ZIP" runs it unzipped)
 	$(BIN)/python bench/coldstart.py --python $(OFFLINE_VENV)/bin/python $(COLDSTART_ARGS)
