@@ -1,6 +1,6 @@
 """Answer time of each Cognito fault, with the gateway's default timeouts and retries.
 
-A fake Cognito on 127.0.0.1 (tests/fake_cognito.py) sits between the app and a standalone
+A fake Cognito on 127.0.0.1 (tests/support/fake_cognito.py) sits between the app and a standalone
 moto server; for each fault it is switched to that behaviour, POST /admin/signin is timed
 through the WSGI app, then the fake is healed and the next answer is timed too. The
 healthy answer time through the same fake is the baseline. "calls" is counted: the
@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT)]
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
 from _moto import PASSWORD, REGION, create_pool, fake_credentials, moto_server  # noqa: E402
-from fake_cognito import FakeCognito, closed_port, count_sends  # noqa: E402
 
 from proxy_app import create_app  # noqa: E402
 from proxy_app.aws.cognito import MAX_ATTEMPTS  # noqa: E402
 from proxy_app.config import Config  # noqa: E402
+from tests.support.fake_cognito import FakeCognito, count_sends  # noqa: E402
+from tests.support.network import closed_port  # noqa: E402
 
 FAULTS = ("unreachable", "hang", "error500", "garbage", "not_http", "throttle")
 

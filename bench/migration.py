@@ -64,7 +64,7 @@ def main() -> None:
         app = create_app(config)
         client = app.test_client()
         normal, migrated, checks = [], [], []
-        source = app.extensions["migration"]._source
+        source = app.extensions["services"].migration._source
         original = source.authenticate
 
         def timed_authenticate(username: str, password: str) -> object:

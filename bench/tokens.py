@@ -4,15 +4,16 @@ Measured in one run, in this process, interleaved round by round (warm, JWKS cac
 - GET /token/valid with an id token through `wsgi.handler` (API Gateway v2 events);
 - the floor, in two parts: a bare app (a separate `Flask()` with one route that reads the
   idToken header and answers JSON; none of our hooks, headers or log line) through the
-  same apig-wsgi handler, plus a bare `jwt.decode` of the same token with the same key
-  (signature, exp, iss, aud), which does RSA on every call.
-Prints the median of each, the ratio of ours to (bare app + bare decode), and our own
-microseconds above the bare app. Rounds are many and short (the machine's speed drifts
-within seconds), and the bare app also runs as a side of its own a second time: how far
-it lands from itself is the run's resolution, printed with the figures. Then the same
-GET /token/valid with TOKEN_REVOCATION_CHECK=true (id token: AdminGetUser plus the
-shared table's sign-out and session records, over moto's server), and the latency that
-check adds per request.
+  same apig-wsgi handler, plus a bare `jwt.decode` of the same token (signature, exp, iss,
+  aud) with the pool's key as PyJWT reads it from the pool's JWKS document (not from our
+  cache), which does RSA on every call.
+Prints the median of each, the ratio of ours to (bare app + bare decode) (aim: <= 1.1),
+and our own microseconds above the bare app. Rounds are many and short (the machine's
+speed drifts within seconds), and the bare app also runs as a side of its own a second
+time: how far it lands from itself is the run's resolution, printed with the figures.
+Then the same GET /token/valid with TOKEN_REVOCATION_CHECK=true (id token: AdminGetUser
+plus the shared table's sign-out and session records, over moto's server), and the
+latency that check adds per request.
 
     .venv/bin/python bench/tokens.py [--requests 400] [--rounds 25]
 """
@@ -28,6 +29,7 @@ import os
 import statistics
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,7 +104,7 @@ def main() -> None:
         os.environ.update(app_environment(endpoint, pool, client_id), LOG_LEVEL="INFO")
         wsgi = importlib.import_module("wsgi")
         bare_handler = make_lambda_handler(bare_app())
-        verifier = wsgi.app.extensions["token_verifier"]
+        verifier = wsgi.app.extensions["services"].verifier
         valid_event = event("/token/valid", {"idtoken": token})
         bare_event = event("/token/valid", {"idtoken": token})
 
@@ -118,7 +120,7 @@ def main() -> None:
 
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
             ours()  # fetches the JWKS once; every later call uses the cache
-            key = verifier.jwks.get("dummy")
+            key = pool_key(endpoint, pool, token)
 
             def bare_decode() -> None:
                 jwt.decode(token, key=key, algorithms=["RS256"], audience=client_id, issuer=issuer)
@@ -159,7 +161,7 @@ def main() -> None:
         f"floor: bare jwt.decode, same token, key : {1 / decode_s:9.0f} /s    "
         f"({decode_s * 1e6:7.1f} us/call)"
     )
-    print(f"ratio ours / (bare app + bare decode)   : {ratio:8.3f}  (aim: <= 1.0)")
+    print(f"ratio ours / (bare app + bare decode)   : {ratio:8.3f}  (aim: <= 1.1)")
     print(f"ours above the bare app                 : {(ours_s - route_s) * 1e6:8.1f} us/request"
           "  (aim: <= 100)")  # fmt: skip
     print(f"resolution: the bare app run again      : {(again_s - route_s) * 1e6:+8.1f} us/request"
@@ -184,6 +186,14 @@ def main() -> None:
             }
         )
     )
+
+
+def pool_key(endpoint: str, pool: str, token: str) -> jwt.PyJWK:
+    """The key that signed the token, read by PyJWT from the pool's JWKS document."""
+    with urllib.request.urlopen(f"{endpoint}/{pool}/.well-known/jwks.json", timeout=10) as answer:
+        document = json.load(answer)
+    kid = jwt.get_unverified_header(token)["kid"]
+    return jwt.PyJWKSet.from_dict(document)[kid]
 
 
 def bare_app() -> Flask:
