@@ -545,13 +545,79 @@ def confirm_forgot_password_applies_the_policy(
     (InvalidPasswordException) and leaves a RESET_REQUIRED user CONFIRMED; moto sets any
     password and leaves the status as it was."""
     pool = moto_state.pool_of_client(call.text("ClientId"))
-    if pool is not None and moto_state.password_refused(pool.id, call.text("Password")):
-        return cognito_error("InvalidPasswordException", "Password does not conform to policy.")
+    password = call.text("Password")
+    if pool is not None and moto_state.password_refused(pool.id, password):
+        return _password_refusal(call.operation, pool.password_policy, password)
     answer = forward(call)
     user = moto_state.find_user(call.text("ClientId"), call.text("Username"))
     if answer.ok and pool is not None and user is not None and user.status == "RESET_REQUIRED":
         moto_state.set_status(pool.id, user.username, "CONFIRMED")
     return answer
+
+
+# Where each operation that sets a password carries it (a parameter, or a challenge answer).
+_NEW_PASSWORDS: dict[str, tuple[str, str | None]] = {
+    "SignUp": ("Password", None),
+    "AdminSetUserPassword": ("Password", None),
+    "ChangePassword": ("ProposedPassword", None),
+    "RespondToAuthChallenge": ("NEW_PASSWORD", "ChallengeResponses"),
+    "AdminRespondToAuthChallenge": ("NEW_PASSWORD", "ChallengeResponses"),
+}
+# Cognito's special characters (a space counts as one too).
+_SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+# A policy's rules in the order the reason names the first one broken: (setting, moto's
+# default where the setting is missing, whether a password keeps it, Cognito's words).
+_POLICY_RULES: tuple[tuple[str, bool, Callable[[str], bool], str], ...] = (
+    ("RequireLowercase", True, lambda p: any(c in string.ascii_lowercase for c in p), "lowercase"),
+    ("RequireUppercase", True, lambda p: any(c in string.ascii_uppercase for c in p), "uppercase"),
+    ("RequireNumbers", True, lambda p: any(c in string.digits for c in p), "numeric"),
+    ("RequireSymbols", True, lambda p: any(c in _SYMBOLS for c in p), "symbol"),
+)
+
+
+def _password_refusal(operation: str, policy: dict[str, Any], password: str) -> Answer:
+    """InvalidPasswordException as Cognito words it: the first rule the password breaks."""
+    broken = [
+        f"Password must have {kind} characters"
+        for setting, default, kept, kind in _POLICY_RULES
+        if policy.get(setting, default) and not kept(password)
+    ]
+    if len(password) < int(policy.get("MinimumLength", 5)):
+        broken.insert(0, "Password not long enough")
+    said = (
+        "Password did not conform with policy"
+        if operation == "SignUp"
+        else "Password does not conform to policy"
+    )
+    message = f"{said}: {broken[0]}" if broken else f"{said}."
+    return cognito_error("InvalidPasswordException", message)
+
+
+def _pool_of(call: Call) -> moto_state.PoolView | None:
+    """The pool a call concerns: by its app client, its pool id or its access token."""
+    if call.text("ClientId"):
+        return moto_state.pool_of_client(call.text("ClientId"))
+    if call.text("UserPoolId"):
+        return moto_state.pool_by_id(call.text("UserPoolId"))
+    user = moto_state.user_of_token(call.text("AccessToken"))
+    return moto_state.pool_by_id(user[0]) if user is not None else None
+
+
+@difference(*_NEW_PASSWORDS)
+def password_refusals_name_the_rule(book: CodeBook, call: Call, forward: Forward) -> Answer:
+    """Cognito refuses a password the pool's policy refuses with InvalidPasswordException
+    naming the first rule it breaks: "Password did not conform with policy: Password must
+    have numeric characters" at sign-up, "Password does not conform to policy: ..."
+    elsewhere. moto says "The provided password does not confirm to the configured
+    password policy" (sic) whatever the rule."""
+    answer = forward(call)
+    if answer.ok or answer.json().get("__type") != "InvalidPasswordException":
+        return answer
+    name, inside = _NEW_PASSWORDS[call.operation]
+    password = (call.mapping(inside) if inside else call.params).get(name)
+    pool = _pool_of(call)
+    policy = pool.password_policy if pool is not None else {}
+    return _password_refusal(call.operation, policy, password if isinstance(password, str) else "")
 
 
 # --- Sign-in ------------------------------------------------------------------------

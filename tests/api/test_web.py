@@ -1,6 +1,7 @@
 """The demo page and /docs with Flask's test client: when they are served, their headers,
-their assets; the JSON routes' headers unchanged beside them. tests/browser/test_browser.py runs
-the same pages in Chromium."""
+their assets, the pool's password policy in the demo page's words; the JSON routes' headers
+unchanged beside them. tests/browser/test_demo_page.py and test_docs_page.py run the same
+pages in Chromium."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ from flask.testing import FlaskClient
 
 from proxy_app import create_app
 from proxy_app.config import Config, ConfigError
+from proxy_app.core.models import PasswordPolicy
 from proxy_app.http.app import SECURITY_HEADERS
-from proxy_app.web import ASSETS, STATIC, SWAGGER_UI_FILES, swagger_ui_dist
+from proxy_app.web import (
+    ASSETS,
+    STATIC,
+    SWAGGER_UI_FILES,
+    password_policy_words,
+    swagger_ui_dist,
+)
 from tests.support.app import problem
+from tests.support.cognito import TEST_POLICY
 from tests.support.lambda_process import run_in_lambda
+from tests.support.stubs import stubbed_cognito
 
 POOL_ENV = {
     "COGNITO_USER_POOL_ID": "us-east-1_AbCdEf123",
@@ -32,6 +42,10 @@ PAGE_CSP = (
 )
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 PAGES = ["/", "/docs"]
+# TEST_POLICY (the test pool's), in the page's words.
+TEST_POLICY_WORDS = (
+    "at least 8 characters, with an uppercase letter, a lowercase letter and a number"
+)
 TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
 
 
@@ -45,6 +59,17 @@ def _fetch(client: FlaskClient, path: str) -> Any:
 
 def _swagger_ui_path(name: str) -> str:
     return f"/docs/swagger-ui/{swagger_ui_dist()[1]}/{name}"
+
+
+def _described(policy: dict[str, Any]) -> dict[str, Any]:
+    """DescribeUserPool's answer for a pool with this password policy."""
+    return {
+        "UserPool": {
+            "Id": POOL_ENV["COGNITO_USER_POOL_ID"],
+            "Name": "pool",
+            "Policies": {"PasswordPolicy": policy},
+        }
+    }
 
 
 @pytest.fixture
@@ -114,8 +139,11 @@ class TestWhenServed:
         assert response.headers["Content-Security-Policy"] == JSON_CSP
 
     def test_on_in_lambda_with_demo_page_true(self) -> None:
-        client = create_app(Config.from_env({**POOL_ENV, "DEMO_PAGE": "true"})).test_client()
-        assert client.get("/").status_code == 200
+        app = create_app(Config.from_env({**POOL_ENV, "DEMO_PAGE": "true"}))
+        client = app.test_client()
+        with stubbed_cognito(app) as stubber:
+            stubber.add_response("describe_user_pool", _described(TEST_POLICY))
+            assert client.get("/").status_code == 200
         assert _fetch(client, _swagger_ui_path("swagger-ui.css")).status_code == 200
 
     def test_local_mode_can_turn_it_off(self) -> None:
@@ -230,6 +258,68 @@ class TestAssets:
         app.add_url_rule("/local/codes", "codes", lambda: {"codes": []})
         page = app.test_client().get("/").get_data(as_text=True)
         assert 'data-local-codes="yes"' in page
+
+
+class TestPasswordPolicy:
+    """The demo page says what the pool asks of a password, read from the pool."""
+
+    def test_the_page_says_the_pools_policy_under_each_new_password(
+        self, demo_client: FlaskClient
+    ) -> None:
+        page = demo_client.get("/").get_data(as_text=True)
+        assert f'data-password-policy="{TEST_POLICY_WORDS}"' in page
+        for hint in ("signup-password-hint", "reset-password-hint", "challenge-answer-hint"):
+            said = f'<p id="{hint}" class="hint">The pool\'s password policy: {TEST_POLICY_WORDS}.'
+            assert said in page
+        assert 'aria-describedby="signup-password-hint"' in page
+        assert 'aria-describedby="reset-password-hint"' in page
+
+    def test_the_pool_is_read_once_per_app(self, make_app: Callable[..., Flask]) -> None:
+        app = make_app(demo_page=True)
+        with stubbed_cognito(app) as stubber:
+            stubber.add_response("describe_user_pool", _described({"MinimumLength": 12}))
+            for _ in range(3):
+                page = app.test_client().get("/").get_data(as_text=True)
+                assert "The pool's password policy: at least 12 characters." in page
+            stubber.assert_no_pending_responses()
+
+    def test_a_pool_that_cannot_be_read_leaves_the_page_whole(
+        self, make_app: Callable[..., Flask]
+    ) -> None:
+        app = make_app(demo_page=True)
+        with stubbed_cognito(app) as stubber:
+            stubber.add_client_error("describe_user_pool", "AccessDeniedException", "no")
+            response = app.test_client().get("/")
+            assert response.status_code == 200
+            page = response.get_data(as_text=True)
+            assert 'data-password-policy=""' in page
+            assert "The pool's password policy applies: Cognito says what it refuses." in page
+            # Read again at the next view, not remembered as unreadable.
+            stubber.add_response("describe_user_pool", _described(TEST_POLICY))
+            page = app.test_client().get("/").get_data(as_text=True)
+            assert TEST_POLICY_WORDS in page
+
+    @pytest.mark.parametrize(
+        ("policy", "words"),
+        [
+            (PasswordPolicy(), "at least 8 characters"),
+            (
+                PasswordPolicy(minimum_length=6, require_numbers=True),
+                "at least 6 characters, with a number",
+            ),
+            (
+                PasswordPolicy(require_lowercase=True, require_symbols=True),
+                "at least 8 characters, with a lowercase letter and a symbol (such as ! # or -)",
+            ),
+            (
+                PasswordPolicy(14, True, True, True, True),
+                "at least 14 characters, with an uppercase letter, a lowercase letter, a number"
+                " and a symbol (such as ! # or -)",
+            ),
+        ],
+    )
+    def test_policy_words(self, policy: PasswordPolicy, words: str) -> None:
+        assert password_policy_words(policy) == words
 
 
 class TestDemoPageVariable:

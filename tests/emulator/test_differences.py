@@ -26,6 +26,7 @@ from tests.support.cognito import (
     error_code,
     one_attempt_client,
     signed_up_user,
+    unique_username,
     user_status,
 )
 from tests.support.totp import fresh_code, wrong_code
@@ -290,6 +291,52 @@ class TestUnknownSession:
         self, bare: Any, bare_pool: Pool
     ) -> None:
         assert _answer_with_unknown_session(bare, bare_pool) == "ResourceNotFoundException"
+
+
+class TestPasswordRefusals:
+    """TEST_POLICY: 8 characters or more, upper and lower case, a number."""
+
+    def _refusal(self, act: Any) -> str:
+        with pytest.raises(ClientError) as raised:
+            act()
+        assert error_code(raised) == "InvalidPasswordException"
+        return str(raised.value.response["Error"]["Message"])
+
+    @pytest.mark.parametrize(
+        ("password", "rule"),
+        [
+            ("Sh0rt", "Password not long enough"),
+            ("NO-LOWER-CASE-1", "Password must have lowercase characters"),
+            ("no-upper-case-1", "Password must have uppercase characters"),
+            ("No-Numbers-At-All", "Password must have numeric characters"),
+        ],
+    )
+    def test_a_sign_up_names_the_rule_broken(
+        self, idp: Any, local_pool: Pool, password: str, rule: str
+    ) -> None:
+        message = self._refusal(
+            lambda: idp.sign_up(
+                ClientId=local_pool.client_id, Username=unique_username(), Password=password
+            )
+        )
+        assert message == f"Password did not conform with policy: {rule}"
+
+    def test_setting_a_password_says_does_not_conform_to(self, idp: Any, local_pool: Pool) -> None:
+        username = confirmed_user(idp, local_pool)
+        message = self._refusal(
+            lambda: idp.admin_set_user_password(
+                UserPoolId=local_pool.id, Username=username, Password="weak", Permanent=True
+            )
+        )
+        assert message == "Password does not conform to policy: Password not long enough"
+
+    def test_moto_still_misspells_its_password_refusal(self, bare: Any, bare_pool: Pool) -> None:
+        message = self._refusal(
+            lambda: bare.sign_up(
+                ClientId=bare_pool.client_id, Username=unique_username(), Password="weak"
+            )
+        )
+        assert "does not confirm to the configured password policy" in message
 
 
 class TestTotpCodes:

@@ -68,6 +68,7 @@ CANARIES: dict[str, str] = {
     "confirm_forgot_password_applies_the_policy": (
         "test_moto_still_resets_to_any_password_and_keeps_the_status"
     ),
+    "password_refusals_name_the_rule": "test_moto_still_misspells_its_password_refusal",
     "unconfirmed_users_get_no_tokens": "test_moto_still_signs_unconfirmed_users_in",
     "reset_required_users_must_reset_first": (
         "test_moto_still_asks_reset_required_users_for_a_new_password"
