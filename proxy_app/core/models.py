@@ -222,7 +222,7 @@ class SoftwareTokenVerified:
             raise unexpected_answer("VerifySoftwareToken")
         if status != "SUCCESS":
             # ERROR: the code was not accepted. Answered as a wrong code, never a success.
-            raise CognitoRefused("CodeMismatchException", "The code was not accepted.")
+            raise CognitoRefused("EnableSoftwareTokenMFAException", "The code was not accepted.")
         return cls(status=str(status), session=_text(answer.get("Session")))
 
 

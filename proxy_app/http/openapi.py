@@ -33,7 +33,12 @@ DESCRIPTION = (
     "Each request member may instead come as the request header of the same name (the "
     "original service's way; header names are case-insensitive, values UTF-8). A member "
     "the body schema requires is required in one of the two places; given in both, the "
-    "values must be equal. Unknown members are refused, and a body over 16 KiB is 413."
+    "values must be equal. Unknown members are refused, and a body over 16 KiB is 413. "
+    "A GET is documented with headers only, since a browser sends no body with one.\n\n"
+    "Trying it out here: the routes that take a token read it from **Authorize** (the "
+    "`accessToken` that `/admin/signin` answers, sent as `Authorization: Bearer`). The "
+    "header fields start empty, and an empty one is not sent: give each value once, in "
+    "the JSON body or in its header field."
 )
 BODY_NOTE = (
     "Members as a JSON object. Each string member may instead come as the request header "
@@ -43,6 +48,10 @@ HEADER_NOTE = (
     "Alternative to the JSON member `{name}` (required in one of the two places when the "
     "body schema requires it); if both are given they must be equal."
 )
+GET_HEADER_NOTE = "`{name}` as a request header (a browser sends no body with a GET)."
+# What a browser's fetch (Swagger UI's "Try it out") refuses to send a body with: the
+# document gives these no body, only the header parameters.
+BODILESS_METHODS = frozenset({"get", "head"})
 BEARER = {
     "type": "http",
     "scheme": "bearer",
@@ -96,11 +105,16 @@ def build_spec(app: Flask) -> dict[str, Any]:
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
         spec.path(
             path=rule.rule,
-            operations={method.lower(): _operation(operation) for method in methods},
+            operations={method.lower(): _operation(operation, method) for method in methods},
         )
         if operation.request is not None:
             for method in methods:
                 requests[rule.rule, method.lower()] = operation.request
+    for schema_class in set(requests.values()):
+        # A schema only a GET takes is referenced by no body: its members' rules are
+        # still shown, as a component its header parameters follow.
+        if _component_name(schema_class) not in spec.components.schemas:
+            spec.components.schema(_component_name(schema_class), schema=schema_class)
     document = spec.to_dict()
     config = app.config["PROXY"]
     components = document["components"]["schemas"]
@@ -164,33 +178,46 @@ def _document_inputs(
     config: Any,
 ) -> None:
     """Document where each member may come from: the JSON body (whose schema lists the
-    required ones), or the request header of the same name, the original service's way."""
+    required ones), or the request header of the same name, the original service's way.
+
+    Header parameters carry no example: Swagger UI fills a field with its example and
+    sends it, beside the body's member or Authorize's token, which then disagree.
+    """
     component = components[_component_name(schema_class)]
     fields = schema_class().fields
-    # Not required: the members may all come as headers instead.
-    operation["requestBody"]["required"] = False
+    body = operation.get("requestBody")
+    if body is not None:
+        # Not required: the members may all come as headers instead.
+        body["required"] = False
     parameters = operation.setdefault("parameters", [])
     for name, field in fields.items():
         if not field.metadata.get("header"):
             continue
         if field.metadata.get("credential") and not config.accept_credential_headers:
             continue
-        schema = {k: v for k, v in component["properties"][name].items() if k != "description"}
+        schema = {
+            k: v
+            for k, v in component["properties"][name].items()
+            if k not in ("description", "example")
+        }
+        note = HEADER_NOTE if body is not None else GET_HEADER_NOTE
         parameters.append(
             {
                 "name": name,
                 "in": "header",
-                "required": False,
-                "description": f"{HEADER_NOTE.format(name=name)} "
+                # Without a body, the header is the one place a required member can come.
+                "required": body is None and field.required,
+                "description": f"{note.format(name=name)} "
                 f"{field.metadata.get('description', '')}".strip(),
                 "schema": schema,
             }
         )
     if not parameters:
         del operation["parameters"]
-    example = request_example(schema_class)
-    if example:
-        operation["requestBody"]["content"]["application/json"]["example"] = example
+    if body is not None:
+        # Always one, if empty: without it Swagger UI would make up a body from the
+        # schema, with a placeholder in every member.
+        body["content"]["application/json"]["example"] = request_example(schema_class)
     if "accessToken" in fields:
         # One of: Authorization: Bearer, the accessToken or idToken member or header.
         operation["security"] = [{"bearer": []}, {}]
@@ -202,7 +229,7 @@ def request_example(schema_class: type[Schema]) -> dict[str, Any]:
     return {name: f.metadata["example"] for name, f in fields.items() if "example" in f.metadata}
 
 
-def _operation(operation: Operation) -> dict[str, Any]:
+def _operation(operation: Operation, method: str) -> dict[str, Any]:
     problem = {"application/problem+json": {"schema": "Problem"}}
     responses: dict[str | int, Any] = {}
     if operation.response is None:
@@ -224,7 +251,7 @@ def _operation(operation: Operation) -> dict[str, Any]:
     }
     if operation.parameters:
         result["parameters"] = list(operation.parameters)
-    if operation.request is not None:
+    if operation.request is not None and method.lower() not in BODILESS_METHODS:
         result["requestBody"] = {
             "description": BODY_NOTE,
             "content": {"application/json": {"schema": operation.request}},

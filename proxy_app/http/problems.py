@@ -32,6 +32,10 @@ PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 1
 SIGN_IN_FAILED = "Incorrect username or password."
 WRONG_CODE_DETAIL = "The confirmation code is wrong or has expired; ask for a new one."
+# An authenticator app's code cannot be asked for again: the app shows the next one.
+WRONG_AUTHENTICATOR_CODE_DETAIL = (
+    "The authenticator code is wrong; enter the one the app shows now (it changes every 30 s)."
+)
 
 
 @dataclass
@@ -129,7 +133,7 @@ COGNITO_ERRORS: dict[str, CognitoErrorRule] = {
     "CodeMismatchException": CognitoErrorRule(400, codes.CODE_MISMATCH, WRONG_CODE_DETAIL),
     # VerifySoftwareToken's wrong first code: the same mistake as any wrong code.
     "EnableSoftwareTokenMFAException": CognitoErrorRule(
-        400, codes.CODE_MISMATCH, WRONG_CODE_DETAIL
+        400, codes.CODE_MISMATCH, WRONG_AUTHENTICATOR_CODE_DETAIL
     ),
     "SoftwareTokenMFANotFoundException": CognitoErrorRule(
         400,
@@ -308,7 +312,8 @@ def problem_response(error: ApiError) -> Response:
         body["errors"] = error.errors
     if error.reason is not None:
         body["reason"] = error.reason
-    response = Response(json.dumps(body), status=error.status, mimetype=PROBLEM_JSON)
+    # A final newline, as success answers have: a shell prompt after curl starts on its own line.
+    response = Response(f"{json.dumps(body)}\n", status=error.status, mimetype=PROBLEM_JSON)
     for name, value in error.headers.items():
         response.headers[name] = value
     return response

@@ -11,6 +11,7 @@ from proxy_app.http.schemas import instance
 
 
 def json_response(schema_class: type[Schema], body: dict[str, Any], status: int = 200) -> Response:
-    """Dump a body through its schema and answer it as JSON."""
+    """Dump a body through its schema and answer it as JSON, ending in a newline (as
+    Flask's jsonify does: a shell prompt after `curl` starts on a line of its own)."""
     text = instance(schema_class).dumps(body)
-    return Response(text, status=status, mimetype="application/json")
+    return Response(f"{text}\n", status=status, mimetype="application/json")

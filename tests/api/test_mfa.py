@@ -127,7 +127,10 @@ class TestTotpEndToEnd:
         response = client.post(
             "/user/mfa/totp/verify", headers=bearer(tokens), json={"code": wrong_code(secret)}
         )
-        problem(response, 400, "CodeMismatch")
+        body = problem(response, 400, "CodeMismatch")
+        # An authenticator's code cannot be asked for again: the app shows the next one.
+        assert "ask for a new one" not in body["detail"]
+        assert "the app shows now" in body["detail"]
         # Cognito will not enable a factor that was never verified.
         enable = client.put("/user/mfa", headers=bearer(tokens), json={"totp": {"enabled": True}})
         problem(enable, 400, "ValidationFailed")

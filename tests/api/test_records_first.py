@@ -205,7 +205,7 @@ def test_a_verify_software_token_error_status_is_a_wrong_code_stubbed(
             headers={"Authorization": f"Bearer {tokens['accessToken']}"},
             json={"code": "123456"},
         )
-    problem(response, 400, "CodeMismatch")
+    assert "the app shows now" in problem(response, 400, "CodeMismatch")["detail"]
 
 
 def test_the_query_string_never_reaches_the_request_log(

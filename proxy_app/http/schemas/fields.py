@@ -45,11 +45,6 @@ EXAMPLE_PASSWORD = "Analytical-Engine-1843"  # noqa: S105 - a documented example
 EXAMPLE_NEW_PASSWORD = "Difference-Engine-1822"  # noqa: S105 - a documented example
 EXAMPLE_CODE = "123456"
 EXAMPLE_SESSION = "AYABeB6Kx2r1mXn0-example-session-of-admin-signin"
-# An access token's shape, signed by no one.
-EXAMPLE_ACCESS_TOKEN = (
-    "eyJraWQiOiJleGFtcGxlIiwiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJhZGEiLCJ0b2tlbl91c2UiOiJhY2Nlc3MifQ"  # noqa: S105
-    ".c2lnbmF0dXJl"
-)
 EXAMPLE_REFRESH_TOKEN = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example-refresh-token"  # noqa: S105
 
 
@@ -214,12 +209,14 @@ def session_field(description: str) -> fields.String:
     )
 
 
-def jwt_field(description: str, example: str | None = None) -> fields.String:
-    """An id or access token (optional: a route's schema names which it needs)."""
+def jwt_field(description: str) -> fields.String:
+    """An id or access token (optional: a route's schema names which it needs).
+
+    No example: the document's token comes from Authorize, and a made-up one sent beside
+    it would be refused as a second, different token.
+    """
     # Length is the verifier's business: it refuses oversized tokens as InvalidToken.
     metadata: dict[str, Any] = {"header": True, "credential": True, "description": description}
-    if example is not None:
-        metadata["example"] = example
     return Text(required=False, validate=[validate.Length(min=1)], metadata=metadata)
 
 

@@ -6,26 +6,17 @@ from typing import Any, ClassVar
 
 from marshmallow import fields
 
-from proxy_app.http.schemas.fields import (
-    EXAMPLE_ACCESS_TOKEN,
-    RequestSchema,
-    ResponseSchema,
-    jwt_field,
-)
+from proxy_app.http.schemas.fields import RequestSchema, ResponseSchema, jwt_field
 
 
 class TokenRequest(RequestSchema):
     idToken = jwt_field("An id token from sign-in.")
-    accessToken = jwt_field(
-        "An access token from sign-in (or Authorization: Bearer).", EXAMPLE_ACCESS_TOKEN
-    )
+    accessToken = jwt_field("An access token from sign-in (or Authorization: Bearer).")
     OPENAPI_RULES: ClassVar[dict[str, Any]] = {"not": {"required": ["idToken", "accessToken"]}}
 
 
 class AccessTokenRequest(RequestSchema):
-    accessToken = jwt_field(
-        "An access token from sign-in (or Authorization: Bearer).", EXAMPLE_ACCESS_TOKEN
-    )
+    accessToken = jwt_field("An access token from sign-in (or Authorization: Bearer).")
 
 
 class TokenValidResponse(ResponseSchema):
