@@ -6,14 +6,21 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test test-fast lint browser bench bench-migration bench-tokens bench-legacy-timing load faults clean deploy-tools package offline coldstart
 
+# `make run PORT=5050 HOST=...`: set on make's command line. A HOST or PORT in the shell's
+# environment is ignored (zsh has a HOST, many platforms a PORT, meant for something else).
+HOST := 127.0.0.1
+PORT := 5000
+
+# One package a line as pip goes, without download bars: the first install takes a minute.
 $(STAMP): setup.cfg pyproject.toml requirements.txt
+	@echo "Installing cognito-proxy and its development tools into $(VENV): about a minute"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar off --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-run: $(STAMP)  ## serve on 127.0.0.1:5000 (local mode when COGNITO_USER_POOL_ID is unset)
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+run: $(STAMP)  ## serve on http://HOST:PORT, 127.0.0.1:5000 unless given (local mode when COGNITO_USER_POOL_ID is unset)
+	$(BIN)/flask --app wsgi run --host '$(HOST)' --port '$(PORT)'
 
 lint: $(STAMP)
 	$(BIN)/ruff check proxy_app local_cognito tests bench wsgi.py triggers.py

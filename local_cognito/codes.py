@@ -51,6 +51,23 @@ class Purpose(Enum):
             return "temporary password"
         return f"{attribute or 'attribute'} verification code"
 
+    def used_for(self, attribute: str | None) -> str:
+        """What the code is for, and the route that takes it (GET /local/codes' `for`)."""
+        if self is Purpose.SIGNUP:
+            return "sign-up confirmation: POST /confirmsignup"
+        if self is Purpose.PASSWORD_RESET:
+            return "password reset: POST /password/confirm"
+        if self is Purpose.SMS_MFA:
+            return "SMS MFA at sign-in: POST /admin/challenge (SMS_MFA)"
+        if self is Purpose.AUTHENTICATOR:
+            return "authenticator app (TOTP) code: the app computes it, nothing is sent"
+        if self is Purpose.TEMPORARY_PASSWORD:
+            return (
+                "temporary password of an invitation: POST /admin/signin with it, then "
+                "choose a new password (NEW_PASSWORD_REQUIRED)"
+            )
+        return f"{attribute or 'attribute'} verification: POST /user/attribute/verify"
+
 
 # Cognito refuses a code after repeated wrong ones (LimitExceededException, "Attempt limit
 # exceeded, please try after some time."); it documents neither the count nor the wait.
@@ -90,6 +107,7 @@ class SentCode:
         return {
             "username": self.username,
             "purpose": self.purpose.value,
+            "for": self.purpose.used_for(self.attribute),
             "attribute": self.attribute,
             "code": self.code,
             "destination": self.destination,

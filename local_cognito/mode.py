@@ -12,11 +12,15 @@ import ipaddress
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
+import click
 from flask import Flask, request
 
 from proxy_app.cli.local_service import (
@@ -64,14 +68,48 @@ def start_local_mode(config: Config, *, demo_page: bool) -> LocalMode:
     """Start the emulator, point a configuration at it and say so on the console."""
     local = start_local_cognito(config)
     config = local_config(config, local)
+    flask_run = options_of_flask_run()
+    if flask_run is not None:
+        # The process is flask run's (make run's): it may decide what SIGTERM does.
+        stop_on_sigterm()
     print_banner(
         local,
         allow_remote=config.local_mode_allow_remote,
         accept_any_code=config.local_accept_any_code,
         state_file=record_state(config),
         demo_page=demo_page,
+        served_at=None if flask_run is None else served_at(flask_run),
     )
     return LocalMode(local, config)
+
+
+def options_of_flask_run() -> dict[str, Any] | None:
+    """The options of the `flask run` command loading this app (make run's --host and
+    --port), or None under any other server or caller (gunicorn, a test, a script)."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.command.name != "run":
+        return None
+    return context.params
+
+
+def served_at(options: dict[str, Any]) -> str | None:
+    """The URL `flask run` serves at with these options, None for port 0 (any port).
+
+    `flask run` loads the app before it binds, so the URL comes from its options; werkzeug
+    then binds that port, or stops with an error that says the port is in use.
+    """
+    host, port = options.get("host"), options.get("port")
+    if not isinstance(host, str) or not isinstance(port, int) or port == 0:
+        return None
+    # A browser reaches a server bound to every address at the loopback one.
+    if host in ("", "0.0.0.0"):  # noqa: S104 - a bound address, read, not bound here
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if options.get("cert") else "http"
+    return f"{scheme}://{host}:{port}"
 
 
 def start_local_cognito(config: Config) -> Emulator:
@@ -178,6 +216,25 @@ def record_state(config: Config) -> Path | None:
     return path
 
 
+def stop_on_sigterm() -> None:
+    """Let SIGTERM (a plain `kill`) end the process as Ctrl-C does, through the exit hooks
+    that remove the state file; by default SIGTERM ends it at once and leaves the file.
+
+    Only where nothing else handles SIGTERM yet, and from the main thread, the only one
+    Python lets set a handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    # Unwinds the main thread (werkzeug closes its socket) and runs the atexit hooks; the
+    # exit status is a shell's for a process ended by the signal.
+    raise SystemExit(128 + signum)
+
+
 def print_banner(
     local: Emulator,
     *,
@@ -185,8 +242,10 @@ def print_banner(
     accept_any_code: bool = False,
     state_file: Path | None = None,
     demo_page: bool = False,
+    served_at: str | None = None,
 ) -> None:
-    """Say, once, that this is local mode and what it means."""
+    """Say, once, that this is local mode and what it means; `served_at`: the app's URL,
+    when known (flask run)."""
     lines = [
         "cognito-proxy: LOCAL MODE (COGNITO_USER_POOL_ID is not set)",
         f"  embedded Cognito emulator (moto) at {local.endpoint_url}",
@@ -201,8 +260,13 @@ def print_banner(
         )
     else:
         lines.append("  a wrong code is refused (CodeMismatch), as Cognito refuses it")
-    if demo_page:
+    if demo_page and served_at is not None:
+        lines.append(f"  demo page: {served_at}/ (open it in a browser)")
+        lines.append(f"  API docs:  {served_at}/docs")
+    elif demo_page:
         lines.append("  open / in a browser for the demo page, /docs for the API docs")
+    elif served_at is not None:
+        lines.append(f"  serving at {served_at}")
     if state_file is not None:
         lines.append(f"  state file {state_file}: `flask users` in another terminal acts on")
         lines.append("  this emulator")

@@ -19,6 +19,7 @@ from proxy_app.http.schemas.fields import MAX_USERNAME
 local = Blueprint("local", __name__)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _PARAMETERS = frozenset({"username"})
+NEWEST_FIRST = "newest first"
 
 
 class SentCode(Protocol):
@@ -39,10 +40,13 @@ def register_local_routes(app: Flask, codes: SentCodes) -> None:
 
 @local.get("/local/codes")
 def sent_codes() -> Any:
-    """List the still-valid codes the emulator sent, newest first (?username= filters)."""
+    """List the still-valid codes the emulator sent, newest first (?username= filters),
+    each with what it is for."""
     codes: SentCodes = current_app.extensions["local_codes"]
     username = _username()
-    return jsonify({"codes": [sent.as_json() for sent in codes.valid(username)]})
+    listed = [sent.as_json() for sent in codes.valid(username)]
+    # Newest first, so that codes[0] is the one just sent; `order` says so to a reader.
+    return jsonify({"order": NEWEST_FIRST, "codes": listed})
 
 
 def _username() -> str | None:

@@ -1,6 +1,6 @@
 """The calls only `flask users` makes, on an operator's machine with the operator's
 credentials: listing users and groups, creating users, enabling and disabling them,
-group membership. The function's IAM role is not given them."""
+creating and deleting groups, group membership. The function's IAM role is not given them."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ OPERATOR_ONLY_OPERATIONS = frozenset(
     {
         "ListUsers",
         "ListGroups",
+        "CreateGroup",
+        "GetGroup",
+        "DeleteGroup",
         "AdminListGroupsForUser",
         "AdminAddUserToGroup",
         "AdminRemoveUserFromGroup",
@@ -97,6 +100,30 @@ class OperatorCalls:
             "Groups",
             "NextToken",
         )
+
+    def create_group(
+        self, name: str, *, description: str | None = None, precedence: int | None = None
+    ) -> Group:
+        """Create a group in the pool with CreateGroup."""
+        options: dict[str, Any] = {}
+        if description is not None:
+            options["Description"] = description
+        if precedence is not None:
+            options["Precedence"] = precedence
+        with cognito_errors():
+            answer = self.client.create_group(UserPoolId=self.pool_id, GroupName=name, **options)
+        return Group.of(answer.get("Group") or {})
+
+    def get_group(self, name: str) -> Group:
+        """Read a group with GetGroup."""
+        with cognito_errors():
+            answer = self.client.get_group(UserPoolId=self.pool_id, GroupName=name)
+        return Group.of(answer.get("Group") or {})
+
+    def delete_group(self, name: str) -> None:
+        """Delete a group with DeleteGroup (its members stay in the pool)."""
+        with cognito_errors():
+            self.client.delete_group(UserPoolId=self.pool_id, GroupName=name)
 
     def groups_of(self, username: str) -> Iterator[Group]:
         """Yield the groups a user is in with AdminListGroupsForUser."""

@@ -1,7 +1,7 @@
 """`flask users`: manage the pool's users, and move users from a legacy store into it.
 
 One module per command group: `user` (`list`, `show`, `create`, `confirm`, `disable`,
-`enable`, `set-password`, `sign-out`, `delete`), `groups` (`groups list|add|remove`),
+`enable`, `set-password`, `sign-out`, `delete`), `groups` (`groups list|create|delete|add|remove`),
 `migration` (`import`, `export-cognito-csv`, `migration-status`, whose work is done in
 `proxy_app.migration`). Beside them: `target` (where the commands act, and how they fail:
 one line on standard error, exit status 1), `output` (tables, JSON, files), `params`

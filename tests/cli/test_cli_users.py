@@ -684,15 +684,94 @@ def test_groups_add_list_remove(app: Flask, cognito: Any, fresh_pool: Pool) -> N
 def test_groups_unknown_group_and_unknown_user(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
     username = add_user(cognito, fresh_pool)
     cognito.create_group(UserPoolId=fresh_pool.id, GroupName="admins")
-    assert fails(app, "groups", "add", username, "nope") == "Error: no group named nope"
+    # Adding to a group that does not exist says how to make it.
+    assert fails(app, "groups", "add", username, "nope") == (
+        "Error: no group named nope; create it with: flask users groups create nope"
+    )
+    assert fails(app, "groups", "add", username, "the staff") == (
+        "Error: no group named the staff; create it with: flask users groups create 'the staff'"
+    )
     assert fails(app, "groups", "remove", username, "nope") == "Error: no group named nope"
     assert fails(app, "groups", "add", "ghost", "admins") == "Error: no user named ghost"
     assert fails(app, "groups", "list", "ghost") == "Error: no user named ghost"
 
 
+def test_groups_create_add_delete(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
+    username = add_user(cognito, fresh_pool)
+    assert succeeds(app, "groups", "create", "admins").stdout == "created group admins\n"
+    created = succeeds(
+        app,
+        "groups",
+        "create",
+        "staff",
+        "--description",
+        "The staff",
+        "--precedence",
+        "3",
+        "--json",
+    )
+    assert as_json(created) == {
+        "group": "staff",
+        "result": "created",
+        "description": "The staff",
+        "precedence": 3,
+    }
+    staff = cognito.get_group(UserPoolId=fresh_pool.id, GroupName="staff")["Group"]
+    assert (staff["Description"], staff["Precedence"]) == ("The staff", 3)
+    # The group `groups add` dead-ended on before there was `groups create`.
+    succeeds(app, "groups", "add", username, "admins")
+    assert as_json(succeeds(app, "groups", "list", username, "--json"))["groups"][0]["name"] == (
+        "admins"
+    )
+    assert succeeds(app, "groups", "delete", "admins", "--yes").stdout == "deleted group admins\n"
+    groups = cognito.list_groups(UserPoolId=fresh_pool.id)["Groups"]
+    assert [group["GroupName"] for group in groups] == ["staff"]
+    assert exists(cognito, fresh_pool, username)  # its members stay in the pool
+    deleted = succeeds(app, "groups", "delete", "staff", "-y", "--json")
+    assert as_json(deleted) == {"group": "staff", "result": "deleted"}
+    assert succeeds(app, "groups", "list").stderr == (
+        "no groups (flask users groups create NAME makes one)\n"
+    )
+
+
+def test_groups_create_an_existing_group_delete_a_missing_one(
+    app: Flask, cognito: Any, fresh_pool: Pool
+) -> None:
+    cognito.create_group(UserPoolId=fresh_pool.id, GroupName="admins", Description="Kept")
+    assert fails(app, "groups", "create", "admins") == "Error: a group named admins exists already"
+    kept = cognito.get_group(UserPoolId=fresh_pool.id, GroupName="admins")["Group"]
+    assert kept["Description"] == "Kept"
+    assert fails(app, "groups", "delete", "nope", "--yes") == "Error: no group named nope"
+    # An unknown group is an error before any question.
+    result = invoke(app, "groups", "delete", "nope")
+    assert result.exit_code == 1
+    assert "[y/N]" not in result.output
+
+
+def test_groups_delete_asks_first(app: Flask, cognito: Any, fresh_pool: Pool) -> None:
+    cognito.create_group(UserPoolId=fresh_pool.id, GroupName="admins")
+    kept = invoke(app, "groups", "delete", "admins", input="n\n")
+    assert kept.exit_code == 1
+    assert kept.stderr.startswith(
+        f"delete group admins from {fresh_pool.id}? (its members stay in the pool) [y/N]"
+    )
+    assert kept.stderr.endswith("Error: group admins was not deleted\n")
+    assert cognito.list_groups(UserPoolId=fresh_pool.id)["Groups"]
+    deleted = invoke(app, "groups", "delete", "admins", input="y\n")
+    assert deleted.exit_code == 0, deleted.stderr
+    assert deleted.stdout == "deleted group admins\n"
+    assert cognito.list_groups(UserPoolId=fresh_pool.id)["Groups"] == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (("create",), "Missing argument 'GROUP'"),
+        (("create", ""), "the group name is empty"),
+        (("create", "g", "--precedence", "-1"), "-1 is not in the range 0<=x<=2147483647"),
+        (("create", "g", "--precedence", "x"), "'x' is not a valid integer"),
+        (("create", "g", "--description", "d" * 2049), "at most 2048 characters"),
+        (("delete", "g" * 129), "a group name has at most 128 characters"),
         (("add", "ada"), "Missing argument 'GROUP'"),
         (("add",), "Missing argument 'USERNAME'"),
         (("remove", "ada", ""), "the group name is empty"),
@@ -764,7 +843,7 @@ def test_help_lists_every_command_without_loading_the_app(environment: dict[str,
     }
     assert "LOCAL MODE" not in result.stderr  # wsgi.py was not loaded
     groups = flask_users(environment, "groups", "--help")
-    assert _commands(groups.stdout) == ["add", "list", "remove"]
+    assert _commands(groups.stdout) == ["add", "create", "delete", "list", "remove"]
 
 
 def _commands(help_text: str) -> list[str]:

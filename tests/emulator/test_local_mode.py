@@ -1,27 +1,40 @@
 """Local mode: no pool configured starts the embedded emulator; never inside Lambda.
 Through the app: strict codes end to end, LOCAL_ACCEPT_ANY_CODE, unknown users,
 unconfirmed sign-in, GET /local/codes, the state file, loopback Host names only, and the
-local pool's settings."""
+local pool's settings. Served by `flask run` (make run): the URLs in the banner, HOST and
+PORT, and SIGTERM, in a real process."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from flask import Flask
+from flask.cli import run_command
 from flask.testing import FlaskClient
 
+from local_cognito.codes import Purpose
+from local_cognito.mode import served_at
 from proxy_app import create_app
 from proxy_app.cli.local_service import clear_state, read_state
 from proxy_app.config import Config, ConfigError
+from tests.support import ROOT
 from tests.support.app import problem
+from tests.support.network import closed_port
 
 PASSWORD = "passw0rdlong"
 CONSOLE_LINE = re.compile(r"^(?P<label>.+) for (?P<username>\S+): (?P<code>\d{6})$", re.M)
@@ -115,7 +128,7 @@ class TestStrictCodes:
             "/confirmsignup", json={"username": username, "confirmationCode": code}
         )
         assert confirmed.json == {"confirmed": True}
-        assert local.get(f"/local/codes?username={username}").json == {"codes": []}
+        assert local.get(f"/local/codes?username={username}").json["codes"] == []
 
         assert local.post("/password/reset", json={"username": username}).status_code == 200
         reset = _printed_code(capsys.readouterr().err, username, "password reset code")
@@ -189,13 +202,24 @@ class TestLocalCodes:
         _sign_up(local, "joan@example.com")
         assert local.post("/resendcode", json={"username": "joan@example.com"}).status_code == 200
         _sign_up(local, "kay@example.com")
-        codes = local.get("/local/codes").json["codes"]
+        answer = local.get("/local/codes")
+        assert answer.json["order"] == "newest first"
+        codes = answer.json["codes"]
         assert [c["username"] for c in codes[:2]] == ["kay@example.com", "joan@example.com"]
         # The resent code replaced the first one.
         assert [c["username"] for c in codes].count("joan@example.com") == 1
         first = codes[0]
-        assert set(first) == {"username", "purpose", "attribute", "code", "destination", "sentAt"}
+        assert set(first) == {
+            "username",
+            "purpose",
+            "for",
+            "attribute",
+            "code",
+            "destination",
+            "sentAt",
+        }
         assert first["purpose"] == "signup" and first["attribute"] is None
+        assert first["for"] == "sign-up confirmation: POST /confirmsignup"
         assert re.fullmatch(r"\d{6}", first["code"])
         assert first["destination"] == "k***@e***"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first["sentAt"])
@@ -207,6 +231,7 @@ class TestLocalCodes:
         local_app.extensions["cognito_gateway"].create_user(username, {"email": username})
         listed = local.get(f"/local/codes?username={username}").json["codes"]
         assert [c["purpose"] for c in listed] == ["temporary_password"]
+        assert listed[0]["for"].startswith("temporary password of an invitation: ")
         password = listed[0]["code"]
         assert f"temporary password for {username}: {password}\n" in capsys.readouterr().err
         signed_in = local.post("/admin/signin", json={"username": username, "password": password})
@@ -251,6 +276,7 @@ class TestLocalCodes:
         assert challenge.json["challengeName"] == "SMS_MFA", challenge.json
         listed = local.get(f"/local/codes?username={username}").json["codes"]
         assert (listed[0]["purpose"], listed[0]["destination"]) == ("sms_mfa", "+*******4477")
+        assert listed[0]["for"] == "SMS MFA at sign-in: POST /admin/challenge (SMS_MFA)"
         answer = {
             "username": username,
             "challengeName": "SMS_MFA",
@@ -259,8 +285,30 @@ class TestLocalCodes:
         }
         assert "accessToken" in local.post("/admin/challenge", json=answer).json
 
+    def test_codes_of_each_purpose_and_attribute_say_what_they_are_for(
+        self, local_app: Flask, local: FlaskClient
+    ) -> None:
+        username = "ola@example.com"
+        book = local_app.extensions["local_codes"]
+        for purpose in Purpose:
+            book.send(username, purpose, "o***@e***")
+        book.send(username, Purpose.ATTRIBUTE_VERIFICATION, "+*******0000", "phone_number")
+        listed = local.get(f"/local/codes?username={username}").json["codes"]
+        uses = {(c["purpose"], c["attribute"]): c["for"] for c in listed}
+        assert len(uses) == len(Purpose) + 1
+        assert len(set(uses.values())) == len(uses), uses  # no two alike
+        assert uses["password_reset", None] == "password reset: POST /password/confirm"
+        assert uses["attribute_verification", "phone_number"] == (
+            "phone_number verification: POST /user/attribute/verify"
+        )
+        # Newest first: the last one sent leads.
+        assert listed[0]["attribute"] == "phone_number"
+
     def test_an_unknown_username_lists_nothing(self, local: FlaskClient) -> None:
-        assert local.get("/local/codes?username=nobody").json == {"codes": []}
+        assert local.get("/local/codes?username=nobody").json == {
+            "order": "newest first",
+            "codes": [],
+        }
 
     @pytest.mark.parametrize(
         ("query", "field"),
@@ -702,3 +750,138 @@ class TestLocalModeAnswersThisMachineOnly:
     def test_configured_pools_are_not_restricted(self, client: FlaskClient) -> None:
         response = client.get("/health", environ_base={"REMOTE_ADDR": "10.1.2.3"})
         assert response.status_code == 200
+
+
+# --- served by `flask run` (make run) -------------------------------------------------
+
+FLASK = Path(sys.executable).with_name("flask")
+
+
+@pytest.fixture
+def default_sigterm() -> Iterator[None]:
+    """SIGTERM at its default during the test; whatever the test installs is undone."""
+    before = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    signal.signal(signal.SIGTERM, before)
+
+
+@pytest.mark.parametrize(
+    ("options", "url"),
+    [
+        ({"host": "127.0.0.1", "port": 5050}, "http://127.0.0.1:5050"),
+        ({"host": "localhost", "port": 5000}, "http://localhost:5000"),
+        ({"host": "0.0.0.0", "port": 8000}, "http://127.0.0.1:8000"),  # noqa: S104
+        ({"host": "::", "port": 8000}, "http://[::1]:8000"),
+        ({"host": "::1", "port": 5000}, "http://[::1]:5000"),
+        ({"host": "127.0.0.1", "port": 5000, "cert": "adhoc"}, "https://127.0.0.1:5000"),
+        ({"host": "127.0.0.1", "port": 0}, None),
+    ],
+)
+def test_the_url_flask_run_serves_at(options: dict[str, Any], url: str | None) -> None:
+    assert served_at(options) == url
+
+
+def test_under_flask_run_the_banner_gives_the_urls_and_sigterm_exits(
+    default_sigterm: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with click.Context(run_command) as context:
+        context.params.update(host="127.0.0.1", port=5050)
+        create_app(Config())
+    banner = capsys.readouterr().err
+    assert "  demo page: http://127.0.0.1:5050/ (open it in a browser)\n" in banner
+    assert "  API docs:  http://127.0.0.1:5050/docs\n" in banner
+    handler = signal.getsignal(signal.SIGTERM)
+    assert callable(handler)
+    with pytest.raises(SystemExit) as exited:
+        handler(signal.SIGTERM, None)
+    assert exited.value.code == 128 + signal.SIGTERM
+
+
+def test_elsewhere_sigterm_is_left_alone_and_the_banner_names_paths(
+    default_sigterm: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_app(Config())  # gunicorn, a test, a script: not flask run's process
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    banner = capsys.readouterr().err
+    assert "open / in a browser for the demo page, /docs for the API docs" in banner
+    assert "http://127.0.0.1:5000" not in banner
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_takes_host_and_port_from_its_command_line_only() -> None:
+    # Not a sub-make of `make test`, which would pass its own command line's variables on.
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+    clean = {k: v for k, v in os.environ.items() if k not in outer}
+
+    def flask_command(*args: str, **environment: str) -> str:
+        printed = subprocess.run(
+            ["make", "-n", "run", *args],
+            cwd=ROOT,
+            env={**clean, **environment},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        return next(line for line in printed.splitlines() if " run --host " in line)
+
+    assert flask_command().endswith("flask --app wsgi run --host '127.0.0.1' --port '5000'")
+    assert flask_command("PORT=5050").endswith("run --host '127.0.0.1' --port '5050'")
+    assert flask_command("HOST=localhost", "PORT=5051").endswith(
+        "run --host 'localhost' --port '5051'"
+    )
+    # zsh's HOST and many platforms' PORT are not meant for it.
+    assert flask_command(HOST="my-laptop", PORT="80").endswith(
+        "run --host '127.0.0.1' --port '5000'"
+    )
+
+
+def test_flask_run_on_a_port_then_sigterm_removes_the_state_file(tmp_path: Path) -> None:
+    """make run's command in a real process: the banner's URLs name the port it serves on;
+    a plain `kill` ends it through the same clean-up as Ctrl-C."""
+    port = closed_port()
+    state = tmp_path / "local.json"
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("COGNITO_")},
+        "LOCAL_STATE_FILE": str(state),
+    }
+    process = subprocess.Popen(
+        [str(FLASK), "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_served(process, port, state)
+        process.send_signal(signal.SIGTERM)
+        _, printed = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 128 + signal.SIGTERM, printed
+    assert not state.exists()
+    assert f"  demo page: http://127.0.0.1:{port}/ (open it in a browser)\n" in printed
+    assert f"  API docs:  http://127.0.0.1:{port}/docs\n" in printed
+
+
+def _wait_until_served(process: subprocess.Popen[str], port: int, state: Path) -> None:
+    """Wait for the state file and for GET /health to answer on the port."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"flask run stopped ({process.returncode}): {process.communicate()[1]}")
+        if state.exists():
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                connection.request("GET", "/health")
+                if connection.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                connection.close()
+        time.sleep(0.1)
+    pytest.fail("flask run did not answer within 60 s")
