@@ -18,7 +18,7 @@ from proxy_app.aws.calls import (
 )
 from proxy_app.aws.mfa import MfaCalls
 from proxy_app.config import Config
-from proxy_app.core.errors import CognitoInputRefused, unexpected_answer
+from proxy_app.core.errors import CognitoInputRefused, CognitoRefused, unexpected_answer
 from proxy_app.core.models import (
     CodeDelivery,
     SignInResult,
@@ -168,16 +168,20 @@ class CognitoGateway(MfaCalls, OperatorCalls):
     ) -> SignInResult:
         """Answer a sign-in challenge with AdminRespondToAuthChallenge."""
         answers = {**responses, "USERNAME": username, **self._auth_secret(username)}
-        with cognito_errors():
-            answer = dict(
-                self.client.admin_respond_to_auth_challenge(
-                    UserPoolId=self.pool_id,
-                    ClientId=self.client_id,
-                    ChallengeName=challenge,  # type: ignore[arg-type]
-                    Session=session,
-                    ChallengeResponses=answers,
+        try:
+            with cognito_errors():
+                answer = dict(
+                    self.client.admin_respond_to_auth_challenge(
+                        UserPoolId=self.pool_id,
+                        ClientId=self.client_id,
+                        ChallengeName=challenge,  # type: ignore[arg-type]
+                        Session=session,
+                        ChallengeResponses=answers,
+                    )
                 )
-            )
+        except CognitoRefused as refused:
+            refused.authenticator = challenge == "SOFTWARE_TOKEN_MFA"
+            raise
         return sign_in_result(answer, "AdminRespondToAuthChallenge")
 
     def pool_name(self) -> str:

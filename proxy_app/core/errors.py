@@ -16,12 +16,14 @@ class ServiceFailure(Exception):
 
 class CognitoRefused(ServiceFailure):
     """Cognito answered with an error: its exception code (and message, for the caller's
-    own input only)."""
+    own input only); `authenticator`: the code refused was an authenticator app's, which
+    cannot be sent again (the app shows the next one)."""
 
-    def __init__(self, code: str, message: str = "") -> None:
+    def __init__(self, code: str, message: str = "", *, authenticator: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.message = message
+        self.authenticator = authenticator
 
 
 class CognitoUnavailable(ServiceFailure):

@@ -220,7 +220,10 @@ def upstream_unavailable() -> ApiError:
 def from_failure(failure: ServiceFailure) -> ApiError:
     """Translate a domain error into the ApiError we answer (the one place that does)."""
     if isinstance(failure, CognitoRefused):
-        return from_cognito(failure.code, failure.message)
+        error = from_cognito(failure.code, failure.message)
+        if failure.authenticator and error.code == codes.CODE_MISMATCH:
+            error.detail = WRONG_AUTHENTICATOR_CODE_DETAIL
+        return error
     if isinstance(failure, CognitoUnavailable):
         error = upstream_unavailable()
         if isinstance(failure, LegacyStoreUnavailable):

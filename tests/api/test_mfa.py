@@ -118,7 +118,9 @@ class TestTotpEndToEnd:
         tokens = sign_in(client, user)
         secret = prefer_totp(client, tokens)
         response = sign_in_with_mfa(client, user, "SOFTWARE_TOKEN_MFA", wrong_code(secret))
-        problem(response, 400, "CodeMismatch")
+        detail = problem(response, 400, "CodeMismatch")["detail"]
+        assert "the app shows now" in detail
+        assert "ask for a new one" not in detail
 
     def test_a_wrong_first_code_is_code_mismatch_and_totp_stays_off(
         self, totp_checked: None, client: FlaskClient, tokens: dict[str, Any]
